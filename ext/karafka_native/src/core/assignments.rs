@@ -1,0 +1,338 @@
+//! The assignments tracker's core: one lock around the state, snapshots published per change.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use arc_swap::{ArcSwap, Guard};
+
+use super::fork_safe_lock::{ForkSafeLock, LockGuard};
+use super::partition::{Generation, GroupId, Partition};
+use super::snapshot::{Snapshot, TopicAssignment, TopicGenerations, TopicKey};
+
+/// The default bound on topics with recorded generations (Karafka's own bound).
+pub const DEFAULT_GENERATIONS_LIMIT: usize = 100_000;
+
+/// One change to the assignments, already validated.
+#[derive(Debug, Clone)]
+pub enum Change<K> {
+    /// The subscription group was assigned these partitions (librdkafka's assign callback).
+    Assign {
+        /// The subscription group (connection) that got them.
+        group: GroupId,
+        /// Topics with partitions; order and duplicates do not matter.
+        topics: Vec<(K, Vec<Partition>)>,
+    },
+    /// The subscription group lost these partitions (librdkafka's revoke callback).
+    Revoke {
+        /// The subscription group (connection) that lost them.
+        group: GroupId,
+        /// Topics with partitions; partitions not owned by `group` are left alone.
+        topics: Vec<(K, Vec<Partition>)>,
+    },
+    /// Every partition owned by the subscription group is gone (client reset, lost assignment).
+    Reset {
+        /// The subscription group (connection) that was reset.
+        group: GroupId,
+    },
+    /// Forget everything, generations included.
+    Clear,
+}
+
+/// The mutable state behind the lock.
+///
+/// Invariant: `snapshot` is the latest published snapshot's content; `by_group[g]` holds every
+/// topic that has at least one partition owned by `g` (and possibly topics that no longer do,
+/// which are skipped when found).
+struct State<K: TopicKey> {
+    snapshot: Snapshot<K>,
+    by_group: HashMap<GroupId, HashSet<K>>,
+}
+
+impl<K: TopicKey> State<K> {
+    fn from_snapshot(snapshot: Snapshot<K>) -> Self {
+        let mut by_group: HashMap<GroupId, HashSet<K>> = HashMap::new();
+        for (topic, assignment) in snapshot.assignments() {
+            for (_, owner) in assignment.owned() {
+                by_group
+                    .entry(owner.clone())
+                    .or_default()
+                    .insert(topic.clone());
+            }
+        }
+        Self { snapshot, by_group }
+    }
+}
+
+/// The tracker's shared core, usable from any thread; knows nothing of Ruby or Karafka.
+///
+/// Writers take one mutex ([`ForkSafeLock`]); readers load the published [`Snapshot`] without
+/// any lock.
+pub struct AssignmentsCore<K: TopicKey> {
+    state: ForkSafeLock<State<K>>,
+    published: ArcSwap<Snapshot<K>>,
+    generations_limit: usize,
+}
+
+/// Write access to the core, held while the lock is held. Each applied change is published at
+/// once; dropping the writer releases the lock.
+pub struct Writer<'a, K: TopicKey> {
+    core: &'a AssignmentsCore<K>,
+    state: LockGuard<State<K>>,
+}
+
+impl<K: TopicKey> AssignmentsCore<K> {
+    /// An empty tracker that keeps generations for at most `generations_limit` topics.
+    pub fn new(generations_limit: usize) -> Self {
+        let snapshot = Snapshot::default();
+        Self {
+            published: ArcSwap::from_pointee(snapshot.clone()),
+            state: ForkSafeLock::new(State::from_snapshot(snapshot)),
+            generations_limit,
+        }
+    }
+
+    /// The generations bound given at creation.
+    pub fn generations_limit(&self) -> usize {
+        self.generations_limit
+    }
+
+    /// The latest published snapshot, kept alive as long as the caller holds it.
+    pub fn snapshot(&self) -> Arc<Snapshot<K>> {
+        self.published.load_full()
+    }
+
+    /// The latest published snapshot, for a short look (no reference count traffic).
+    pub fn peek(&self) -> Guard<Arc<Snapshot<K>>> {
+        self.published.load()
+    }
+
+    /// The latest published version.
+    pub fn version(&self) -> u64 {
+        self.published.load().version()
+    }
+
+    /// Write access if the lock is free right now.
+    pub fn try_write(&self) -> Option<Writer<'_, K>> {
+        let state = self.state.try_lock(|| self.recover())?;
+        Some(Writer { core: self, state })
+    }
+
+    /// Write access, waiting until `cancelled` turns true; `None` when cancelled first.
+    pub fn write_unless(&self, cancelled: &AtomicBool) -> Option<Writer<'_, K>> {
+        let state = self.state.lock_unless(cancelled, || self.recover())?;
+        Some(Writer { core: self, state })
+    }
+
+    /// Write access, waiting as long as it takes.
+    pub fn write(&self) -> Writer<'_, K> {
+        let state = self.state.lock(|| self.recover());
+        Writer { core: self, state }
+    }
+
+    /// Applies one change under the lock; true when it changed anything.
+    pub fn apply(&self, change: &Change<K>) -> bool {
+        self.write().apply(change)
+    }
+
+    /// True while some thread holds the lock (a hint).
+    pub fn is_locked(&self) -> bool {
+        self.state.is_locked(|| self.recover())
+    }
+
+    /// The state a forked child starts from: the last published snapshot, always consistent.
+    fn recover(&self) -> State<K> {
+        State::from_snapshot((*self.published.load_full()).clone())
+    }
+}
+
+impl<K: TopicKey> Writer<'_, K> {
+    /// The state as this writer sees it (includes its own changes).
+    pub fn snapshot(&self) -> &Snapshot<K> {
+        &self.state.snapshot
+    }
+
+    /// Applies `change` and publishes the result; true when it changed anything (the version
+    /// then grows by one).
+    pub fn apply(&mut self, change: &Change<K>) -> bool {
+        let limit = self.core.generations_limit;
+        let state = &mut *self.state;
+        let changed = match change {
+            Change::Assign { group, topics } => assign(state, group, topics, limit),
+            Change::Revoke { group, topics } => revoke(state, group, topics),
+            Change::Reset { group } => reset(state, group),
+            Change::Clear => clear(state),
+        };
+        if changed {
+            state.snapshot.version += 1;
+            self.core
+                .published
+                .store(Arc::new(state.snapshot.clone()));
+        }
+        changed
+    }
+}
+
+fn sorted_unique(partitions: &[Partition]) -> Vec<Partition> {
+    let mut partitions = partitions.to_vec();
+    partitions.sort_unstable();
+    partitions.dedup();
+    partitions
+}
+
+fn assign<K: TopicKey>(
+    state: &mut State<K>,
+    group: &GroupId,
+    topics: &[(K, Vec<Partition>)],
+    generations_limit: usize,
+) -> bool {
+    let mut changed = false;
+    for (topic, partitions) in topics {
+        let incoming = sorted_unique(partitions);
+        if incoming.is_empty() {
+            continue;
+        }
+        changed = true;
+        let snapshot = &mut state.snapshot;
+
+        let owned = merge_owned(snapshot.assignments.get(topic).map(|a| &**a), &incoming, group);
+        snapshot
+            .assignments
+            .insert_in_place(topic.clone(), Arc::new(owned));
+
+        let generations = bump_generations(snapshot.generations.get(topic).map(|g| &**g), &incoming);
+        snapshot
+            .generations
+            .insert_last(topic.clone(), Arc::new(generations));
+
+        state
+            .by_group
+            .entry(group.clone())
+            .or_default()
+            .insert(topic.clone());
+    }
+    while state.snapshot.generations.len() > generations_limit {
+        state.snapshot.generations.pop_first();
+    }
+    changed
+}
+
+/// Merges `incoming` (sorted, unique) into `existing`, `group` owning every incoming partition.
+fn merge_owned(
+    existing: Option<&TopicAssignment>,
+    incoming: &[Partition],
+    group: &GroupId,
+) -> TopicAssignment {
+    let old: Vec<(Partition, &GroupId)> = existing.map_or_else(Vec::new, |a| a.owned().collect());
+    let mut partitions = Vec::with_capacity(old.len() + incoming.len());
+    let mut owners = Vec::with_capacity(old.len() + incoming.len());
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < incoming.len() {
+        let take_old = j == incoming.len() || (i < old.len() && old[i].0 < incoming[j]);
+        if take_old {
+            partitions.push(old[i].0);
+            owners.push(old[i].1.clone());
+            i += 1;
+        } else {
+            if i < old.len() && old[i].0 == incoming[j] {
+                i += 1;
+            }
+            partitions.push(incoming[j]);
+            owners.push(group.clone());
+            j += 1;
+        }
+    }
+    TopicAssignment::from_sorted(partitions, owners)
+}
+
+/// Adds one to the generation of every partition in `incoming` (sorted, unique).
+fn bump_generations(existing: Option<&TopicGenerations>, incoming: &[Partition]) -> TopicGenerations {
+    let old: &[(Partition, Generation)] = existing.map_or(&[], |g| g.partitions());
+    let mut merged = Vec::with_capacity(old.len() + incoming.len());
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < incoming.len() {
+        if j == incoming.len() || (i < old.len() && old[i].0 < incoming[j]) {
+            merged.push(old[i]);
+            i += 1;
+        } else if i < old.len() && old[i].0 == incoming[j] {
+            merged.push((old[i].0, old[i].1 + 1));
+            i += 1;
+            j += 1;
+        } else {
+            merged.push((incoming[j], 1));
+            j += 1;
+        }
+    }
+    TopicGenerations::from_sorted(merged)
+}
+
+/// Drops the partitions of `topic` that `group` owns and `drop` selects; true when any went.
+fn release<K: TopicKey>(
+    state: &mut State<K>,
+    topic: &K,
+    group: &GroupId,
+    drop: impl Fn(Partition) -> bool,
+) -> bool {
+    let Some(current) = state.snapshot.assignments.get(topic).cloned() else {
+        return false;
+    };
+    let (kept, gone): (Vec<_>, Vec<_>) = current
+        .owned()
+        .partition(|(partition, owner)| *owner != group || !drop(*partition));
+    if gone.is_empty() {
+        return false;
+    }
+    if kept.is_empty() {
+        state.snapshot.assignments.remove(topic);
+    } else {
+        let still_owned_by_group = kept.iter().any(|(_, owner)| *owner == group);
+        let (partitions, owners) = kept.into_iter().map(|(p, o)| (p, o.clone())).unzip();
+        state.snapshot.assignments.insert_in_place(
+            topic.clone(),
+            Arc::new(TopicAssignment::from_sorted(partitions, owners)),
+        );
+        if still_owned_by_group {
+            return true;
+        }
+    }
+    if let Some(topics) = state.by_group.get_mut(group) {
+        topics.remove(topic);
+        if topics.is_empty() {
+            state.by_group.remove(group);
+        }
+    }
+    true
+}
+
+fn revoke<K: TopicKey>(state: &mut State<K>, group: &GroupId, topics: &[(K, Vec<Partition>)]) -> bool {
+    let mut changed = false;
+    for (topic, partitions) in topics {
+        let gone = sorted_unique(partitions);
+        changed |= release(state, topic, group, |p| gone.binary_search(&p).is_ok());
+    }
+    changed
+}
+
+fn reset<K: TopicKey>(state: &mut State<K>, group: &GroupId) -> bool {
+    let topics: Vec<K> = state
+        .by_group
+        .get(group)
+        .map_or_else(Vec::new, |topics| topics.iter().cloned().collect());
+    let mut changed = false;
+    for topic in &topics {
+        changed |= release(state, topic, group, |_| true);
+    }
+    state.by_group.remove(group);
+    changed
+}
+
+fn clear<K: TopicKey>(state: &mut State<K>) -> bool {
+    let changed = !state.snapshot.assignments.is_empty() || !state.snapshot.generations.is_empty();
+    let version = state.snapshot.version;
+    state.snapshot = Snapshot {
+        version,
+        ..Snapshot::default()
+    };
+    state.by_group.clear();
+    changed
+}
