@@ -8,14 +8,22 @@ fn group(name: &str) -> GroupId {
     Arc::from(name)
 }
 
-fn assign(core: &AssignmentsCore<&'static str>, g: &str, topics: &[(&'static str, &[i32])]) -> bool {
+fn assign(
+    core: &AssignmentsCore<&'static str>,
+    g: &str,
+    topics: &[(&'static str, &[i32])],
+) -> bool {
     core.apply(&Change::Assign {
         group: group(g),
         topics: topics.iter().map(|(t, p)| (*t, p.to_vec())).collect(),
     })
 }
 
-fn revoke(core: &AssignmentsCore<&'static str>, g: &str, topics: &[(&'static str, &[i32])]) -> bool {
+fn revoke(
+    core: &AssignmentsCore<&'static str>,
+    g: &str,
+    topics: &[(&'static str, &[i32])],
+) -> bool {
     core.apply(&Change::Revoke {
         group: group(g),
         topics: topics.iter().map(|(t, p)| (*t, p.to_vec())).collect(),
@@ -85,11 +93,17 @@ fn reset_drops_only_that_groups_partitions() {
     let core = AssignmentsCore::new(10);
     assign(&core, "sg1", &[("a", &[0, 1]), ("b", &[0])]);
     assign(&core, "sg2", &[("c", &[0]), ("a", &[2])]);
-    assert!(core.apply(&Change::Reset { group: group("sg1") }));
+    assert!(core.apply(&Change::Reset {
+        group: group("sg1")
+    }));
     assert_eq!(current(&core), vec![("a", vec![2]), ("c", vec![0])]);
     assert_eq!(core.snapshot().generation(&"b", 0), 1);
-    assert!(!core.apply(&Change::Reset { group: group("sg1") }));
-    assert!(!core.apply(&Change::Reset { group: group("nobody") }));
+    assert!(!core.apply(&Change::Reset {
+        group: group("sg1")
+    }));
+    assert!(!core.apply(&Change::Reset {
+        group: group("nobody")
+    }));
 }
 
 #[test]
@@ -98,7 +112,9 @@ fn latest_assignment_owns_a_partition() {
     assign(&core, "sg1", &[("a", &[0])]);
     assign(&core, "sg2", &[("a", &[0])]);
     assert!(!revoke(&core, "sg1", &[("a", &[0])]));
-    assert!(core.apply(&Change::Reset { group: group("sg2") }));
+    assert!(core.apply(&Change::Reset {
+        group: group("sg2")
+    }));
     assert!(current(&core).is_empty());
     assert_eq!(core.snapshot().generation(&"a", 0), 2);
 }
@@ -159,7 +175,10 @@ fn a_writer_sees_its_own_changes_and_blocks_other_writers() {
     let mut writer = core.try_write().unwrap();
     assert!(core.try_write().is_none());
     assert!(core.is_locked());
-    writer.apply(&Change::Assign { group: group("sg"), topics: vec![("a", vec![0])] });
+    writer.apply(&Change::Assign {
+        group: group("sg"),
+        topics: vec![("a", vec![0])],
+    });
     assert_eq!(writer.snapshot().partitions(&"a"), &[0]);
     // Published at once, before the lock is released.
     assert_eq!(core.snapshot().partitions(&"a"), &[0]);

@@ -32,7 +32,9 @@ impl Model {
                         self.assignments.len() - 1
                     });
                     let gpos = self.generations.iter().position(|(k, _)| k == t);
-                    let mut gens = gpos.map(|i| self.generations.remove(i).1).unwrap_or_default();
+                    let mut gens = gpos
+                        .map(|i| self.generations.remove(i).1)
+                        .unwrap_or_default();
                     let mut unique = ps.clone();
                     unique.sort();
                     unique.dedup();
@@ -98,7 +100,11 @@ fn topics() -> impl Strategy<Value = Vec<(u8, Vec<i32>)>> {
 }
 
 fn op() -> impl Strategy<Value = Op> {
-    let group = prop::sample::select(vec!["sg1".to_string(), "sg2".to_string(), "sg3".to_string()]);
+    let group = prop::sample::select(vec![
+        "sg1".to_string(),
+        "sg2".to_string(),
+        "sg3".to_string(),
+    ]);
     prop_oneof![
         5 => (group.clone(), topics()).prop_map(|(g, t)| Op::Assign(g, t)),
         4 => (group.clone(), topics()).prop_map(|(g, t)| Op::Revoke(g, t)),
@@ -110,8 +116,14 @@ fn op() -> impl Strategy<Value = Op> {
 fn change(op: &Op) -> Change<u8> {
     let group = |g: &String| -> GroupId { Arc::from(g.as_str()) };
     match op {
-        Op::Assign(g, t) => Change::Assign { group: group(g), topics: t.clone() },
-        Op::Revoke(g, t) => Change::Revoke { group: group(g), topics: t.clone() },
+        Op::Assign(g, t) => Change::Assign {
+            group: group(g),
+            topics: t.clone(),
+        },
+        Op::Revoke(g, t) => Change::Revoke {
+            group: group(g),
+            topics: t.clone(),
+        },
         Op::Reset(g) => Change::Reset { group: group(g) },
         Op::Clear => Change::Clear,
     }

@@ -49,9 +49,15 @@ fn writers_and_readers_share_one_core() {
                 let topic = w as u32;
                 for round in 0..ROUNDS {
                     let topics = vec![(topic, vec![0, 1])];
-                    core.apply(&Change::Assign { group: group.clone(), topics: topics.clone() });
+                    core.apply(&Change::Assign {
+                        group: group.clone(),
+                        topics: topics.clone(),
+                    });
                     if round + 1 < ROUNDS {
-                        core.apply(&Change::Revoke { group: group.clone(), topics });
+                        core.apply(&Change::Revoke {
+                            group: group.clone(),
+                            topics,
+                        });
                     }
                 }
             })

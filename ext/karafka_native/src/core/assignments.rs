@@ -165,9 +165,7 @@ impl<K: TopicKey> Writer<'_, K> {
         };
         if changed {
             state.snapshot.version += 1;
-            self.core
-                .published
-                .store(Arc::new(state.snapshot.clone()));
+            self.core.published.store(Arc::new(state.snapshot.clone()));
         }
         changed
     }
@@ -195,12 +193,17 @@ fn assign<K: TopicKey>(
         changed = true;
         let snapshot = &mut state.snapshot;
 
-        let owned = merge_owned(snapshot.assignments.get(topic).map(|a| &**a), &incoming, group);
+        let owned = merge_owned(
+            snapshot.assignments.get(topic).map(|a| &**a),
+            &incoming,
+            group,
+        );
         snapshot
             .assignments
             .insert_in_place(topic.clone(), Arc::new(owned));
 
-        let generations = bump_generations(snapshot.generations.get(topic).map(|g| &**g), &incoming);
+        let generations =
+            bump_generations(snapshot.generations.get(topic).map(|g| &**g), &incoming);
         snapshot
             .generations
             .insert_last(topic.clone(), Arc::new(generations));
@@ -246,7 +249,10 @@ fn merge_owned(
 }
 
 /// Adds one to the generation of every partition in `incoming` (sorted, unique).
-fn bump_generations(existing: Option<&TopicGenerations>, incoming: &[Partition]) -> TopicGenerations {
+fn bump_generations(
+    existing: Option<&TopicGenerations>,
+    incoming: &[Partition],
+) -> TopicGenerations {
     let old: &[(Partition, Generation)] = existing.map_or(&[], |g| g.partitions());
     let mut merged = Vec::with_capacity(old.len() + incoming.len());
     let (mut i, mut j) = (0, 0);
@@ -304,7 +310,11 @@ fn release<K: TopicKey>(
     true
 }
 
-fn revoke<K: TopicKey>(state: &mut State<K>, group: &GroupId, topics: &[(K, Vec<Partition>)]) -> bool {
+fn revoke<K: TopicKey>(
+    state: &mut State<K>,
+    group: &GroupId,
+    topics: &[(K, Vec<Partition>)],
+) -> bool {
     let mut changed = false;
     for (topic, partitions) in topics {
         let gone = sorted_unique(partitions);

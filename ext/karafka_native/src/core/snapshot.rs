@@ -43,7 +43,10 @@ impl TopicAssignment {
 
     /// How many of the partitions `group` owns.
     pub fn owned_by(&self, group: &str) -> usize {
-        self.owners.iter().filter(|owner| &***owner == group).count()
+        self.owners
+            .iter()
+            .filter(|owner| &***owner == group)
+            .count()
     }
 }
 

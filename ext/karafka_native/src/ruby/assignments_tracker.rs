@@ -1,0 +1,212 @@
+//! `Karafka::Native::AssignmentsTracker`: the Ruby face of [`AssignmentsCore`].
+
+use magnus::{
+    function, gc::Marker, method, prelude::*, scan_args, typed_data::Obj, DataTypeFunctions, Error,
+    RHash, RModule, Ruby, TypedData, Value,
+};
+
+use super::convert;
+use super::gvl::without_gvl;
+use super::topic_key::TopicKey;
+use super::views::{mark_keys, ViewCell};
+use crate::core::{
+    AssignmentsCore, Change, TopicAssignment, TopicGenerations, DEFAULT_GENERATIONS_LIMIT,
+};
+
+/// Changes touching at most this many partitions are applied with the GVL held when the lock is
+/// free; bigger ones always release the GVL while they are applied.
+const SMALL_CHANGE: usize = 2_048;
+
+/// The native assignments tracker: one core (one lock, published snapshots) and the cached
+/// frozen Ruby views of it.
+#[derive(TypedData)]
+#[magnus(
+    class = "Karafka::Native::AssignmentsTracker",
+    free_immediately,
+    size,
+    mark
+)]
+pub struct AssignmentsTracker {
+    core: std::sync::Arc<AssignmentsCore<TopicKey>>,
+    views: ViewCell,
+}
+
+impl DataTypeFunctions for AssignmentsTracker {
+    fn mark(&self, marker: &Marker) {
+        mark_keys(marker, &self.core.peek());
+        self.views.mark(marker);
+    }
+}
+
+impl AssignmentsTracker {
+    /// `new(generations_limit: 100_000)`
+    fn new(ruby: &Ruby, args: &[Value]) -> Result<Self, Error> {
+        let args = scan_args::scan_args::<(), (), (), (), RHash, ()>(args)?;
+        let kwargs = scan_args::get_kwargs::<_, (), (Option<Value>,), ()>(
+            args.keywords,
+            &[],
+            &["generations_limit"],
+        )?;
+        let limit = match kwargs.optional.0 {
+            Some(value) => convert::positive_limit(ruby, "generations_limit", value)?,
+            None => DEFAULT_GENERATIONS_LIMIT,
+        };
+        Ok(Self {
+            core: std::sync::Arc::new(AssignmentsCore::new(limit)),
+            views: ViewCell::default(),
+        })
+    }
+
+    /// The shared core (the coordinator and tests use it).
+    pub fn core(&self) -> &std::sync::Arc<AssignmentsCore<TopicKey>> {
+        &self.core
+    }
+
+    fn assign(
+        ruby: &Ruby,
+        rb_self: Obj<Self>,
+        group: Value,
+        topics: Value,
+    ) -> Result<Obj<Self>, Error> {
+        let change = Change::Assign {
+            group: convert::group_id(ruby, group)?,
+            topics: convert::topics(ruby, topics)?,
+        };
+        rb_self.write(&change)?;
+        Ok(rb_self)
+    }
+
+    fn revoke(
+        ruby: &Ruby,
+        rb_self: Obj<Self>,
+        group: Value,
+        topics: Value,
+    ) -> Result<Obj<Self>, Error> {
+        let change = Change::Revoke {
+            group: convert::group_id(ruby, group)?,
+            topics: convert::topics(ruby, topics)?,
+        };
+        rb_self.write(&change)?;
+        Ok(rb_self)
+    }
+
+    fn reset(ruby: &Ruby, rb_self: Obj<Self>, group: Value) -> Result<Obj<Self>, Error> {
+        let change = Change::Reset {
+            group: convert::group_id(ruby, group)?,
+        };
+        rb_self.write(&change)?;
+        Ok(rb_self)
+    }
+
+    fn clear(rb_self: Obj<Self>) -> Result<Obj<Self>, Error> {
+        rb_self.write(&Change::Clear)?;
+        Ok(rb_self)
+    }
+
+    /// Applies a validated change: with the GVL when it is small and the lock is free, otherwise
+    /// waiting for the lock and applying without the GVL (interruptible while waiting).
+    pub fn write(&self, change: &Change<TopicKey>) -> Result<bool, Error> {
+        if weight(change) <= SMALL_CHANGE {
+            if let Some(mut writer) = self.core.try_write() {
+                return Ok(writer.apply(change));
+            }
+        }
+        without_gvl(|cancelled| {
+            self.core
+                .write_unless(cancelled)
+                .map(|mut writer| writer.apply(change))
+        })
+    }
+
+    fn current(ruby: &Ruby, rb_self: &Self) -> Result<Value, Error> {
+        rb_self
+            .views
+            .get::<TopicAssignment>(ruby, rb_self.core.snapshot())
+    }
+
+    fn generations(ruby: &Ruby, rb_self: &Self) -> Result<Value, Error> {
+        rb_self
+            .views
+            .get::<TopicGenerations>(ruby, rb_self.core.snapshot())
+    }
+
+    fn generation(
+        ruby: &Ruby,
+        rb_self: &Self,
+        topic: Value,
+        partition: Value,
+    ) -> Result<u64, Error> {
+        let partition = convert::partition(ruby, partition)?;
+        Ok(rb_self
+            .core
+            .peek()
+            .generation(&TopicKey::of(topic), partition))
+    }
+
+    fn version(&self) -> u64 {
+        self.core.version()
+    }
+
+    fn generations_limit(&self) -> usize {
+        self.core.generations_limit()
+    }
+
+    /// Never blocks: `busy` while the lock is held, otherwise the assignments by topic label
+    /// (`name` when the topic answers it, `inspect` otherwise).
+    fn inspect(ruby: &Ruby, rb_self: Obj<Self>) -> Result<String, Error> {
+        let class = unsafe { rb_self.classname() }.into_owned();
+        if rb_self.core.is_locked() {
+            return Ok(format!("#<{class} busy>"));
+        }
+        let version = rb_self.core.version();
+        // The frozen view keeps every topic alive while labels are computed (Ruby calls).
+        let current = RHash::from_value(Self::current(ruby, &rb_self)?)
+            .ok_or_else(|| Error::new(ruby.exception_runtime_error(), "current is not a Hash"))?;
+        let mut parts = Vec::with_capacity(current.len());
+        current.foreach(|topic: Value, partitions: Value| {
+            let label: Value = if topic.respond_to("name", false)? {
+                topic.funcall("name", ())?
+            } else {
+                topic
+            };
+            parts.push(format!("{} => {}", label.inspect(), partitions.inspect()));
+            Ok(magnus::r_hash::ForEach::Continue)
+        })?;
+        Ok(format!(
+            "#<{class} version={version} assignments={{{}}}>",
+            parts.join(", ")
+        ))
+    }
+
+    /// Defines the class under `namespace`.
+    pub fn define(ruby: &Ruby, namespace: RModule) -> Result<(), Error> {
+        let class = namespace.define_class("AssignmentsTracker", ruby.class_object())?;
+        class.define_singleton_method("new", function!(AssignmentsTracker::new, -1))?;
+        class.define_method("assign", method!(AssignmentsTracker::assign, 2))?;
+        class.define_method("revoke", method!(AssignmentsTracker::revoke, 2))?;
+        class.define_method("reset", method!(AssignmentsTracker::reset, 1))?;
+        class.define_method("clear", method!(AssignmentsTracker::clear, 0))?;
+        class.define_method("current", method!(AssignmentsTracker::current, 0))?;
+        class.define_method("generations", method!(AssignmentsTracker::generations, 0))?;
+        class.define_method("generation", method!(AssignmentsTracker::generation, 2))?;
+        class.define_method("version", method!(AssignmentsTracker::version, 0))?;
+        class.define_method(
+            "generations_limit",
+            method!(AssignmentsTracker::generations_limit, 0),
+        )?;
+        class.define_method("inspect", method!(AssignmentsTracker::inspect, 0))?;
+        class.define_method("to_s", method!(AssignmentsTracker::inspect, 0))?;
+        Ok(())
+    }
+}
+
+/// How many partitions a change touches (a reset or clear counts as big).
+fn weight(change: &Change<TopicKey>) -> usize {
+    match change {
+        Change::Assign { topics, .. } | Change::Revoke { topics, .. } => topics
+            .iter()
+            .map(|(_, partitions)| partitions.len().max(1))
+            .sum(),
+        Change::Reset { .. } | Change::Clear => usize::MAX,
+    }
+}

@@ -1,0 +1,9 @@
+//! The thin binding layer: converts values, releases the GVL, maps errors.
+
+pub mod assignments_tracker;
+pub mod convert;
+pub mod errors;
+pub mod gvl;
+pub mod testing;
+pub mod topic_key;
+pub mod views;

@@ -1,0 +1,33 @@
+//! `Karafka::Native::Testing`: hooks that let specs and demos hold the native lock.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use magnus::{function, prelude::*, typed_data::Obj, Error, RModule, Ruby, Value};
+
+use super::assignments_tracker::AssignmentsTracker;
+use super::convert;
+use super::gvl::without_gvl;
+
+/// Holds `tracker`'s native lock for `seconds`, without the GVL, so that other threads can be
+/// seen waiting for it. Interruptible like any wait; returns true when held for the full time.
+fn hold_lock(ruby: &Ruby, tracker: Obj<AssignmentsTracker>, seconds: Value) -> Result<bool, Error> {
+    let duration = Duration::from_secs_f64(convert::seconds(ruby, seconds)?);
+    without_gvl(|cancelled| {
+        let writer = tracker.core().write_unless(cancelled)?;
+        let deadline = Instant::now() + duration;
+        while Instant::now() < deadline && !cancelled.load(Ordering::Acquire) {
+            std::thread::sleep(Duration::from_millis(1).min(deadline - Instant::now()));
+        }
+        drop(writer);
+        Some(Instant::now() >= deadline)
+    })
+}
+
+/// Defines `Karafka::Native::Testing` under `namespace`.
+pub fn define(ruby: &Ruby, namespace: RModule) -> Result<(), Error> {
+    let _ = ruby;
+    let testing = namespace.define_module("Testing")?;
+    testing.define_singleton_method("hold_lock", function!(hold_lock, 2))?;
+    Ok(())
+}

@@ -1,0 +1,31 @@
+# frozen_string_literal: true
+
+require_relative "lib/karafka/native/version"
+
+Gem::Specification.new do |spec|
+  spec.name = "karafka-native"
+  spec.version = Karafka::Native::VERSION
+  spec.authors = ["karafka-native developers"]
+  spec.summary = "Native (Rust) assignments tracker and connection coordination for Karafka"
+  spec.description = <<~DESC
+    Replaces Karafka's Mutex-guarded assignments tracker with a native Rust object: one
+    parking_lot mutex, immutable versioned snapshots returned in O(1), writes that wait
+    without the GVL, fork-safe. `require "karafka/native"` installs it into a Karafka app.
+  DESC
+  spec.homepage = "https://github.com/karafka-native/karafka-native"
+  spec.license = "MIT"
+  spec.required_ruby_version = ">= 3.1"
+
+  spec.files = Dir[
+    "lib/**/*.rb",
+    "ext/karafka_native/{Cargo.toml,extconf.rb}",
+    "ext/karafka_native/{src,benches,tests}/**/*.rs",
+    "Cargo.toml",
+    "Cargo.lock",
+    "README.md",
+    "LICENSE"
+  ]
+  spec.require_paths = ["lib"]
+  spec.extensions = ["ext/karafka_native/extconf.rb"]
+  spec.metadata["rubygems_mfa_required"] = "true"
+end

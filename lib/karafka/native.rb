@@ -1,0 +1,45 @@
+# frozen_string_literal: true
+
+require_relative "native/version"
+
+module Karafka
+  # Native (Rust) state for Karafka: see README.md.
+  module Native
+    # The Ruby ABI (major.minor) that the compiled library must match.
+    RUBY_ABI = RUBY_VERSION[/\A\d+\.\d+/]
+
+    class << self
+      # @return [LoadError, nil] why the compiled library did not load, if it did not
+      attr_reader :load_error
+
+      # @return [Boolean] true when the compiled library is loaded
+      def available?
+        load_error.nil?
+      end
+
+      # Loads the compiled library built for this Ruby.
+      # @return [void]
+      def load_library
+        require "karafka/native/#{RUBY_ABI}/karafka_native"
+      rescue LoadError => e
+        @load_error = LoadError.new(library_problem(e))
+      end
+
+      private
+
+      # @param error [LoadError]
+      # @return [String] what went wrong, naming a Ruby mismatch when that is the cause
+      def library_problem(error)
+        built_for = Dir[File.join(__dir__, "native", "*", "karafka_native.*")]
+                    .map { |path| File.basename(File.dirname(path)) }
+        return error.message if built_for.empty? || built_for.include?(RUBY_ABI)
+
+        "karafka-native was compiled for Ruby #{built_for.sort.join(', ')}, " \
+          "but this is Ruby #{RUBY_VERSION}: compile it with this Ruby (rake compile) " \
+          "(#{error.message})"
+      end
+    end
+
+    load_library
+  end
+end
