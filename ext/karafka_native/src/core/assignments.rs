@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Duration;
 
 use arc_swap::{ArcSwap, Guard};
 
@@ -118,9 +119,9 @@ impl<K: TopicKey> AssignmentsCore<K> {
         Some(Writer { core: self, state })
     }
 
-    /// Write access, waiting until `cancelled` turns true; `None` when cancelled first.
-    pub fn write_unless(&self, cancelled: &AtomicBool) -> Option<Writer<'_, K>> {
-        let state = self.state.lock_unless(cancelled, || self.recover())?;
+    /// Write access, waiting until `cancelled` turns true or `patience` runs out (`None` then).
+    pub fn write_unless(&self, cancelled: &AtomicBool, patience: Duration) -> Option<Writer<'_, K>> {
+        let state = self.state.lock_unless(cancelled, patience, || self.recover())?;
         Some(Writer { core: self, state })
     }
 

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use parking_lot::lock_api::ArcMutexGuard;
@@ -56,19 +56,21 @@ impl<T> ForkSafeLock<T> {
         self.mutex(recover).is_locked()
     }
 
-    /// Waits for the lock until `cancelled` becomes true; `None` when cancelled first.
+    /// Waits for the lock until `cancelled` becomes true or `patience` runs out; `None` then.
     pub fn lock_unless(
         &self,
         cancelled: &AtomicBool,
+        patience: Duration,
         recover: impl FnOnce() -> T,
     ) -> Option<LockGuard<T>> {
         let mutex = self.mutex(recover);
+        let deadline = Instant::now().checked_add(patience);
         let mut pause = Duration::from_micros(5);
         loop {
             if let Some(guard) = mutex.try_lock_arc() {
                 return Some(guard);
             }
-            if cancelled.load(Ordering::Acquire) {
+            if cancelled.load(Ordering::Acquire) || deadline.is_some_and(|d| Instant::now() >= d) {
                 return None;
             }
             std::thread::sleep(pause);
@@ -79,8 +81,8 @@ impl<T> ForkSafeLock<T> {
     /// Waits for the lock as long as it takes.
     pub fn lock(&self, recover: impl FnOnce() -> T) -> LockGuard<T> {
         let never = AtomicBool::new(false);
-        self.lock_unless(&never, recover)
-            .expect("an uncancellable wait cannot be cancelled")
+        self.lock_unless(&never, Duration::MAX, recover)
+            .expect("an endless, uncancellable wait ends with the lock")
     }
 
     fn mutex(&self, recover: impl FnOnce() -> T) -> Arc<Mutex<T>> {
@@ -116,7 +118,9 @@ mod tests {
         assert!(lock.try_lock(|| 0).is_none());
         assert!(lock.is_locked(|| 0));
         let cancelled = AtomicBool::new(true);
-        assert!(lock.lock_unless(&cancelled, || 0).is_none());
+        assert!(lock.lock_unless(&cancelled, Duration::MAX, || 0).is_none());
+        let patient = AtomicBool::new(false);
+        assert!(lock.lock_unless(&patient, Duration::from_millis(5), || 0).is_none());
         drop(guard);
         assert_eq!(*lock.lock(|| 0), 1);
     }

@@ -1,5 +1,7 @@
 //! `Karafka::Native::AssignmentsTracker`: the Ruby face of [`AssignmentsCore`].
 
+use std::time::Duration;
+
 use magnus::{
     function, gc::Marker, method, prelude::*, scan_args, typed_data::Obj, DataTypeFunctions, Error,
     RHash, RModule, Ruby, TypedData, Value,
@@ -12,6 +14,12 @@ use super::views::{mark_keys, ViewCell};
 use crate::core::{
     AssignmentsCore, Change, TopicAssignment, TopicGenerations, DEFAULT_GENERATIONS_LIMIT,
 };
+
+/// How long one GVL-free wait for the lock lasts before the thread comes back to Ruby to
+/// process pending interrupts. `Thread#raise` and `Thread#kill` cut a wait short at once through
+/// the unblocking function, but a signal (Ctrl-C) is only handled by a thread that comes back to
+/// Ruby, so a waiting main thread must come back now and then.
+pub const WAIT_SLICE: Duration = Duration::from_millis(50);
 
 /// Changes touching at most this many partitions are applied with the GVL held when the lock is
 /// free; bigger ones always release the GVL while they are applied.
@@ -113,7 +121,7 @@ impl AssignmentsTracker {
         }
         without_gvl(|cancelled| {
             self.core
-                .write_unless(cancelled)
+                .write_unless(cancelled, WAIT_SLICE)
                 .map(|mut writer| writer.apply(change))
         })
     }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use magnus::{function, prelude::*, typed_data::Obj, Error, RModule, Ruby, Value};
 
-use super::assignments_tracker::AssignmentsTracker;
+use super::assignments_tracker::{AssignmentsTracker, WAIT_SLICE};
 use super::convert;
 use super::gvl::without_gvl;
 
@@ -14,7 +14,7 @@ use super::gvl::without_gvl;
 fn hold_lock(ruby: &Ruby, tracker: Obj<AssignmentsTracker>, seconds: Value) -> Result<bool, Error> {
     let duration = Duration::from_secs_f64(convert::seconds(ruby, seconds)?);
     without_gvl(|cancelled| {
-        let writer = tracker.core().write_unless(cancelled)?;
+        let writer = tracker.core().write_unless(cancelled, WAIT_SLICE)?;
         let deadline = Instant::now() + duration;
         while Instant::now() < deadline && !cancelled.load(Ordering::Acquire) {
             std::thread::sleep(Duration::from_millis(1).min(deadline - Instant::now()));

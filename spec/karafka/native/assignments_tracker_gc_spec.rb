@@ -1,0 +1,52 @@
+# frozen_string_literal: true
+
+RSpec.describe Karafka::Native::AssignmentsTracker, "and the GC" do
+  subject(:tracker) { described_class.new }
+
+  # Assigns topics that nothing but the tracker references afterwards.
+  def assign_unreferenced(count)
+    count.times { |i| tracker.assign("sg", TestTopic.new("gc-#{i}") => [i, i + 1]) }
+    tracker.revoke("sg", tracker.current.keys.first => [0]) # a revoked-only topic too
+    nil
+  end
+
+  def names(hash)
+    hash.keys.map(&:name).sort
+  end
+
+  let(:expected) { Array.new(50) { |i| "gc-#{i}" }.sort }
+
+  it "keeps topics referenced only by the tracker alive through GC.start and GC.compact" do
+    assign_unreferenced(50)
+    GC.start(full_mark: true, immediate_sweep: true)
+    GC.compact
+    expect(names(tracker.current)).to eq(expected)
+    expect(names(tracker.generations)).to eq(expected)
+  end
+
+  it "survives a compaction that moves everything it can, under GC.stress" do
+    assign_unreferenced(50)
+    GC.stress = true
+    begin
+      tracker.assign("sg", TestTopic.new("gc-late") => [0])
+      current = tracker.current
+      generations = tracker.generations
+      expect(current.size).to eq(51)
+      expect(generations.size).to eq(51)
+    ensure
+      GC.stress = GC_STRESS
+    end
+    GC.verify_compaction_references(toward: :empty, double_heap: true)
+    expect(names(tracker.current)).to eq((expected + ["gc-late"]).sort)
+    expect(tracker.current.values).to all(be_frozen)
+    expect(tracker.generations.keys.map(&:name)).to include("gc-late")
+  end
+
+  it "keeps cached views valid after compaction" do
+    assign_unreferenced(10)
+    view = tracker.current
+    GC.verify_compaction_references(toward: :empty, double_heap: true)
+    expect(tracker.current).to equal(view)
+    expect(view.keys.map(&:name).sort).to eq(Array.new(10) { |i| "gc-#{i}" }.sort)
+  end
+end

@@ -1,0 +1,63 @@
+# frozen_string_literal: true
+
+# A stand-in for Karafka::Routing::Topic: a name, and no eql?/hash of its own (identity).
+class TestTopic
+  # @return [String]
+  attr_reader :name
+
+  # @param name [String]
+  def initialize(name)
+    @name = name
+  end
+end
+
+# Helpers shared by the tracker specs.
+module TrackerHelpers
+  # @param count [Integer]
+  # @return [Array<TestTopic>] fresh topics named t0, t1, ...
+  def topics(count, prefix: "t")
+    Array.new(count) { |i| TestTopic.new("#{prefix}#{i}") }
+  end
+
+  # @param tracker [Karafka::Native::AssignmentsTracker]
+  # @return [Hash{String => Array<Integer>}] current assignments by topic name
+  def by_name(tracker)
+    tracker.current.to_h { |topic, partitions| [topic.name, partitions] }
+  end
+
+  # Runs the block in a forked child and returns its exit status; fails after `timeout` seconds
+  # (a deadlocked child is killed).
+  def in_child(timeout: 10, &block)
+    pid = fork do
+      block.call
+      exit!(0)
+    rescue Exception => e # rubocop:disable Lint/RescueException
+      warn "child failed: #{e.class}: #{e.message}"
+      exit!(1)
+    end
+    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout
+    loop do
+      _, status = Process.waitpid2(pid, Process::WNOHANG)
+      return status if status
+
+      if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+        Process.kill(:KILL, pid)
+        Process.waitpid(pid)
+        raise "child #{pid} hung for #{timeout}s (deadlock?)"
+      end
+      sleep 0.01
+    end
+  end
+
+  # Waits until the block is true (polling), failing after `timeout` seconds.
+  def wait_until(timeout: 5)
+    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout
+    until yield
+      raise "condition not met within #{timeout}s" if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+
+      sleep 0.001
+    end
+  end
+end
+
+RSpec.configure { |config| config.include TrackerHelpers }
