@@ -30,13 +30,19 @@ module KarafkaNativeBench
       Layout.populate(Contenders.build(name), Topic.build(10), 4).current
       settle
       before = rss_kib
+      tracker = filled(name, topics)
+      after = rss_kib
+      { name:, topics: topics.size, before_kib: before, after_kib: after,
+        growth_kib: after - before, version: tracker.version }
+    end
+
+    # @return [Object] a tracker holding `topics` x 4, read once as an app would, GC settled
+    def filled(name, topics)
       tracker = Layout.populate(Contenders.build(name, generations_limit: 100_000), topics, 4)
       tracker.current
       tracker.generations
       settle
-      after = rss_kib
-      { name: name, topics: topics.size, before_kib: before, after_kib: after,
-        growth_kib: after - before, tracker: tracker.version.positive? }
+      tracker
     end
 
     def settle

@@ -35,15 +35,19 @@ module KarafkaNativeBench
       machine = Machine.describe
       notes = check_native
       rows = @settings.groups.flat_map { |group| CASES.fetch(group).new(@settings).call }
+      notes.concat(@settings.notes)
       notes << "Load average at the end: #{Machine.load_average}."
-      report = Report.new(rows, machine: machine, notes: notes, core: core_results)
-      report.write(markdown_path: path("bench/results.md"), json_path: path("tmp/bench.json"))
-      plotted = Plot.new(rows).write(path("bench/current_latency.png"))
-      @out.puts("", report.terminal, "", written(plotted))
+      publish(rows, Report.new(rows, machine:, notes:, core: core_results))
       rows
     end
 
     private
+
+    def publish(rows, report)
+      report.write(markdown_path: path("bench/results.md"), json_path: path("tmp/bench.json"))
+      plotted = Plot.new(rows).write(path("bench/current_latency.png"))
+      @out.puts("", report.terminal, "", written(plotted))
+    end
 
     def check_native
       return [] if Contenders.native?

@@ -19,20 +19,18 @@ module KarafkaNativeBench
 
       # @return [Array<Result>]
       def call
-        @settings.progress("memory at #{Format.number(TOPICS)} topics (subprocesses)")
+        @settings.progress("memory at #{Format.count(TOPICS)} topics (subprocesses)")
         medians = Alternation.new(@settings.memory_rounds).run(@settings.contenders) do |name|
           probe(name).fetch("growth_kib") / 1024.0
         end
-        [Result.new(id: :memory, case: "RSS growth, with current + generations called",
-                    size: "#{Format.number(TOPICS)} x 4", unit: "MiB", higher_is_better: false,
-                    native: medians.dig(:native, :value),
-                    baseline: medians.dig(:baseline, :value))]
+        [Result.new(id: :memory, label: "RSS growth, with current + generations called",
+                    size: "#{Format.count(TOPICS)} x 4", unit: "MiB", values: Stats.pick(medians))]
       end
 
       private
 
       def probe(name)
-        lib = File.expand_path("../../lib", __dir__)
+        lib = ENV.fetch("BENCH_LIB", File.expand_path("../../lib", __dir__))
         script = File.expand_path("../memory_probe.rb", __dir__)
         output, status = Open3.capture2(RbConfig.ruby, "-I", lib, script, name.to_s, TOPICS.to_s)
         raise "memory probe for #{name} failed (#{status})" unless status.success?

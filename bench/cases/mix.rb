@@ -19,7 +19,7 @@ module KarafkaNativeBench
       # @return [Array<Result>]
       def call
         @settings.mix_sizes.map do |count|
-          size = "#{Format.number(count)} x 4, #{THREADS} threads"
+          size = "#{Format.count(count)} x 4, #{THREADS} threads"
           @settings.progress("8-thread mix at #{size} (#{@settings.mix_rounds} rounds)")
           measure(count, size)
         end
@@ -35,9 +35,8 @@ module KarafkaNativeBench
         medians = Alternation.new(@settings.mix_rounds).run(trackers.keys) do |name|
           round(trackers[name])
         end
-        Result.new(id: :thread_mix, case: "90% current / 10% assign+revoke", size: size,
-                   unit: "ops/s", higher_is_better: true,
-                   native: medians.dig(:native, :value), baseline: medians.dig(:baseline, :value))
+        Result.new(id: :thread_mix, label: "90% current / 10% assign+revoke", size:,
+                   unit: "ops/s", values: Stats.pick(medians))
       end
 
       # @return [Float] operations per second, all threads together
@@ -65,17 +64,15 @@ module KarafkaNativeBench
       # @return [Integer] operations done
       def operate(tracker, group, change, state)
         operations = 0
-        assigned = false
         until state[:stop]
           operations += 1
-          if (operations % WRITE_EVERY).zero?
-            assigned ? tracker.revoke(group, change) : tracker.assign(group, change)
-            assigned = !assigned
-          else
-            tracker.current
-          end
+          next tracker.current unless (operations % WRITE_EVERY).zero?
+
+          # Assigns on odd writes, revokes on even ones.
+          write = (operations / WRITE_EVERY).odd? ? :assign : :revoke
+          tracker.public_send(write, group, change)
         end
-        tracker.revoke(group, change) if assigned
+        tracker.revoke(group, change)
         operations
       end
     end

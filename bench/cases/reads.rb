@@ -11,6 +11,8 @@ module KarafkaNativeBench
       GENERATION_TOPICS = 100_000
       # Distinct topics `generation` looks up, cycled through.
       LOOKUPS = 1_024
+      # Length of one timed slice of an unrolled loop (a sample is the median of its slices).
+      SLICE_NS = 1_000_000
 
       # @param settings [Settings]
       def initialize(settings)
@@ -24,7 +26,7 @@ module KarafkaNativeBench
       # @return [Array<Result>]
       def call
         @settings.sizes.flat_map do |topics|
-          @settings.progress("reads at #{Format.number(topics)} topics")
+          @settings.progress("reads at #{Format.count(topics)} topics")
           measure_size(topics)
         end
       end
@@ -36,67 +38,84 @@ module KarafkaNativeBench
         trackers = @settings.contenders.to_h do |name|
           [name, Layout.populate(Contenders.build(name), topics, PARTITIONS)]
         end
-        size = "#{Format.number(count)} x #{PARTITIONS}"
+        size = "#{Format.count(count)} x #{PARTITIONS}"
         rows = unchanged(trackers, size) + after_change(trackers, topics.first, size)
         rows << generation(trackers, topics, size) if count == GENERATION_TOPICS
         rows
       end
 
       def unchanged(trackers, size)
-        iterations = calibrate(@current_loop, trackers, nil)
-        medians = Alternation.new(@settings.rounds).run(trackers.keys) do |name|
-          @current_loop.time(trackers[name], nil, iterations[name])
-        end
-        [row(:current_unchanged, "current, unchanged", size, medians, :value, "ns")]
+        medians = looped(@current_loop, trackers, nil)
+        [Result.new(id: :current_unchanged, label: "current, unchanged", size:, unit: "ns",
+                    values: Stats.pick(medians))]
       end
 
       # Alternately revokes and re-assigns partition 0 of `topic` (untimed), then times
       # `current`; also reports the change and `current` together.
       def after_change(trackers, topic, size)
-        change = { topic => [0].freeze }.freeze
+        probes = trackers.transform_values { |tracker| ChangedRead.new(tracker, topic) }
         medians = Alternation.new(@settings.rounds).run(trackers.keys) do |name|
-          changed_reads(trackers[name], change)
+          probes[name].sample(@settings.sample_ns)
         end
         [
-          row(:current_after_change, "current, after a 1-partition change", size, medians,
-              :current, "us"),
-          row(:change_and_current, "1-partition change + current", size, medians, :both, "us")
+          Result.new(id: :current_after_change, label: "current, after a 1-partition change",
+                     size:, unit: "us", values: Stats.pick(medians, :current)),
+          Result.new(id: :change_and_current, label: "1-partition change + current",
+                     size:, unit: "us", values: Stats.pick(medians, :both))
         ]
-      end
-
-      def changed_reads(tracker, change)
-        overhead = Clock.overhead
-        deadline = Clock.now + @settings.sample_ns
-        current = both = count = 0
-        while count < 3 || Clock.now < deadline
-          started = Clock.now
-          count.even? ? tracker.revoke("sg-0", change) : tracker.assign("sg-0", change)
-          changed = Clock.now
-          tracker.current
-          finished = Clock.now
-          current += finished - changed - overhead
-          both += finished - started - overhead
-          count += 1
-        end
-        { current: current / count / 1_000.0, both: both / count / 1_000.0 }
       end
 
       def generation(trackers, topics, size)
         lookups = topics.each_slice(topics.size / LOOKUPS).map(&:first).first(LOOKUPS)
-        iterations = calibrate(@generation_loop, trackers, lookups)
-        medians = Alternation.new(@settings.rounds).run(trackers.keys) do |name|
-          @generation_loop.time(trackers[name], lookups, iterations[name])
+        medians = looped(@generation_loop, trackers, lookups)
+        Result.new(id: :generation, label: "generation(topic, partition)", size:, unit: "ns",
+                   values: Stats.pick(medians))
+      end
+
+      # Alternating medians of an unrolled loop; each sample is the median of slices of about
+      # SLICE_NS (each contender's slice length calibrated first).
+      def looped(loop, trackers, args)
+        iterations = trackers.transform_values do |tracker|
+          loop.calibrate(tracker, args, SLICE_NS)
         end
-        row(:generation, "generation(topic, partition)", size, medians, :value, "ns")
+        Alternation.new(@settings.rounds).run(trackers.keys) do |name|
+          loop.sample(trackers[name], args, iterations[name], @settings.sample_ns)
+        end
       end
 
-      def calibrate(loop, trackers, args)
-        trackers.transform_values { |tracker| loop.calibrate(tracker, args, @settings.sample_ns) }
-      end
+      # Times `current` right after a one-partition change of one tracker.
+      class ChangedRead
+        # @param tracker [Object]
+        # @param topic [Topic] the topic whose partition 0 goes and comes back
+        def initialize(tracker, topic)
+          @tracker = tracker
+          @change = { topic => [0].freeze }.freeze
+          @assigned = true
+        end
 
-      def row(id, label, size, medians, metric, unit)
-        Result.new(id: id, case: label, size: size, unit: unit, higher_is_better: false,
-                   native: medians.dig(:native, metric), baseline: medians.dig(:baseline, metric))
+        # @param duration_ns [Integer] how long to keep going (3 changes at least)
+        # @return [Hash] microseconds per `current` (:current) and per change + `current` (:both),
+        #   medians of the changes made
+        def sample(duration_ns)
+          deadline = Clock.now + duration_ns
+          times = { current: [], both: [] }
+          once(times) while times[:current].size < 3 || Clock.now < deadline
+          overhead = Clock.overhead
+          times.transform_values { |list| (Stats.median(list) - overhead) / 1e3 }
+        end
+
+        private
+
+        def once(times)
+          started = Clock.now
+          @assigned ? @tracker.revoke("sg-0", @change) : @tracker.assign("sg-0", @change)
+          @assigned = !@assigned
+          changed = Clock.now
+          @tracker.current
+          finished = Clock.now
+          times[:current] << (finished - changed)
+          times[:both] << (finished - started)
+        end
       end
     end
   end

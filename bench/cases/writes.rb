@@ -15,7 +15,7 @@ module KarafkaNativeBench
       # @return [Array<Result>]
       def call
         SHAPES.map do |topic_count, partitions|
-          size = "#{Format.number(topic_count)} x #{Format.number(partitions)}"
+          size = "#{Format.count(topic_count)} x #{Format.count(partitions)}"
           @settings.progress("assign + revoke at #{size}")
           measure(Layout.assignment(Topic.build(topic_count), partitions), size)
         end
@@ -29,9 +29,8 @@ module KarafkaNativeBench
         medians = Alternation.new(@settings.rounds).run(trackers.keys) do |name|
           sample(trackers[name], change)
         end
-        Result.new(id: :assign_revoke, case: "assign then revoke", size: size, unit: "us",
-                   higher_is_better: false, native: medians.dig(:native, :value),
-                   baseline: medians.dig(:baseline, :value))
+        Result.new(id: :assign_revoke, label: "assign then revoke", size:, unit: "us",
+                   values: Stats.pick(medians))
       end
 
       # @return [Float] microseconds per assign + revoke pair

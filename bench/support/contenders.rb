@@ -35,6 +35,11 @@ module KarafkaNativeBench
     # @param options [Hash] passed to `new`
     # @return [Object] a new tracker
     def build(name, **options)
+      if name == :native && !native?
+        raise ArgumentError,
+              "native tracker unavailable: #{native_error}"
+      end
+
       FACTORIES.fetch(name).call(**options)
     end
 

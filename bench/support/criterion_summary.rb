@@ -10,11 +10,10 @@ module KarafkaNativeBench
 
     # @param root [String] criterion's output directory
     # @return [Array<Hash>] `{id:, ns:, measured_at:}` per benchmark, sorted by id; `ns` is
-    #   criterion's mean estimate of one iteration
+    #   criterion's estimate of one iteration (slope where it has one, else mean)
     def read(root)
-      Dir.glob(File.join(root, "**", "new", "benchmark.json")).filter_map do |path|
-        entry(path)
-      end.sort_by { |entry| entry[:id] }
+      paths = Dir.glob(File.join(root, "**", "new", "benchmark.json"))
+      paths.filter_map { |path| entry(path) }.sort_by { |entry| entry[:id] }
     end
 
     # @param entries [Array<Hash>] from {read}
@@ -30,9 +29,10 @@ module KarafkaNativeBench
       return nil unless File.exist?(estimates_path)
 
       id = JSON.parse(File.read(path)).fetch("full_id")
-      mean = JSON.parse(File.read(estimates_path)).dig("mean", "point_estimate")
+      estimates = JSON.parse(File.read(estimates_path))
+      ns = estimates.dig("slope", "point_estimate") || estimates.dig("mean", "point_estimate")
       mtime = File.mtime(estimates_path).utc.iso8601
-      mean && { id: id, ns: mean, measured_at: mtime }
+      ns && { id:, ns:, measured_at: mtime }
     rescue JSON::ParserError, KeyError
       nil
     end

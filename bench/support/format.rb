@@ -18,6 +18,12 @@ module KarafkaNativeBench
       format("%.#{decimals}f", value)
     end
 
+    # @param integer [Integer]
+    # @return [String] e.g. "100,000"
+    def count(integer)
+      group(integer)
+    end
+
     # @param value [Numeric, nil] a ratio
     # @return [String] e.g. "1,234x", "0.85x", or "n/a"
     def ratio(value)

@@ -10,15 +10,25 @@ module KarafkaNativeBench
 
     # @return [Hash{String => String}] label => description
     def describe
+      hardware.merge(software)
+    end
+
+    def hardware
       {
         "CPU" => cpu_model,
         "Cores" => "#{Etc.nprocessors} (as seen by this process)",
         "Memory" => memory,
+        "Load average at start" => load_average
+      }
+    end
+
+    def software
+      {
         "OS" => os,
         "Ruby" => RUBY_DESCRIPTION,
         "Rust" => command("rustc --version") || "unknown",
-        "Date" => Time.now.utc.iso8601,
-        "Load average at start" => load_average
+        "Commit" => command("git describe --always --dirty") || "unknown",
+        "Date" => Time.now.utc.iso8601
       }
     end
 

@@ -38,18 +38,20 @@ module KarafkaNativeBench
 
     private
 
-    # @return [Array<Array>] [title, style, [[topics, ns], ...]] per drawable series
+    # @return [Array<Array>] [side, title, style, [[topics, ns], ...]] per drawable series
     def data_blocks
       SERIES.flat_map do |id, title, style|
         rows = @rows.select { |row| row.id == id }
         %i[native baseline].filter_map do |side|
-          points = rows.filter_map do |row|
-            value = row[side]
-            value && [Integer(row.size.split(" x ").first.delete(",")), nanoseconds(value, row)]
-          end
+          points = rows.filter_map { |row| point(row, side) }
           [side, "#{side} #{title}", style, points] unless points.empty?
         end
       end
+    end
+
+    def point(row, side)
+      value = row.value(side)
+      value && [row.topics, nanoseconds(value, row)]
     end
 
     def nanoseconds(value, row)
@@ -62,7 +64,7 @@ module KarafkaNativeBench
         dash = style == 1 ? 1 : 2
         "'-' using 1:2 with linespoints lw 2 pt 7 dt #{dash} lc rgb '#{color}' title '#{title}'"
       end
-      data = blocks.map { |*, points| points.map { |x, y| "#{x} #{y}" }.join("\n") + "\ne" }
+      data = blocks.map { |*, points| "#{points.map { |x, y| "#{x} #{y}" }.join("\n")}\ne" }
       <<~GNUPLOT
         set terminal pngcairo size 900,560 enhanced font 'sans,11'
         set output '#{output}'

@@ -26,14 +26,7 @@ module KarafkaNativeBench
 
     # @return [String] the results as an aligned plain-text table
     def terminal
-      cells = [HEADERS] + @rows.map { |row| cells_of(row) }
-      widths = HEADERS.each_index.map { |i| cells.map { |line| line[i].length }.max }
-      lines = cells.map do |line|
-        line.each_with_index.map { |cell, i| i < 2 ? cell.ljust(widths[i]) : cell.rjust(widths[i]) }
-            .join("  ")
-      end
-      lines.insert(1, widths.map { |w| "-" * w }.join("  "))
-      (lines + ["", RATIO_NOTE] + verdict_lines).join("\n")
+      (table_lines + ["", RATIO_NOTE] + verdict_lines).join("\n")
     end
 
     # @return [String] the Markdown document for bench/results.md
@@ -67,6 +60,24 @@ module KarafkaNativeBench
 
     private
 
+    def table_lines
+      cells = [HEADERS] + @rows.map { |row| cells_of(row) }
+      widths = column_widths(cells)
+      rule = widths.map { |width| "-" * width }.join("  ")
+      cells.map { |line| aligned(line, widths) }.insert(1, rule)
+    end
+
+    def column_widths(cells)
+      HEADERS.each_index.map { |i| cells.map { |line| line[i].length }.max }
+    end
+
+    # Case and size to the left, numbers to the right.
+    def aligned(line, widths)
+      line.each_with_index.map do |cell, i|
+        i < 2 ? cell.ljust(widths[i]) : cell.rjust(widths[i])
+      end.join("  ")
+    end
+
     def cells_of(row)
       [row.case, row.size, Format.number(row.native), Format.number(row.baseline), row.unit,
        Format.ratio(row.ratio)]
@@ -95,7 +106,7 @@ module KarafkaNativeBench
 
       cells = @core.map { |c| [c[:id], Format.number(c[:ns]), c[:measured_at]] }
       ["## Rust core alone (`rake bench:cargo`, criterion)", "",
-       *markdown_table(["Benchmark", "Mean (ns)", "Measured at"], cells), ""]
+       *markdown_table(["Benchmark", "Time per iteration (ns)", "Measured at"], cells), ""]
     end
 
     def notes_section

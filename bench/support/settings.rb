@@ -12,6 +12,8 @@ module KarafkaNativeBench
   # - `BENCH_MEMORY_ROUNDS`: fresh subprocesses per tracker for memory (default 3)
   # - `BENCH_ONLY`: comma-separated case groups to run (reads,writes,mix,gvl,memory)
   # - `BENCH_REQUIRE_NATIVE=1`: fail instead of measuring the baseline alone
+  # - `BENCH_LIB`: the lib/ directory the memory subprocesses load (`rake bench` sets it to its
+  #   private copy of lib/)
   class Settings
     # Case groups, in the order they run.
     GROUPS = %w[reads writes mix gvl memory].freeze
@@ -55,6 +57,19 @@ module KarafkaNativeBench
 
     # @return [Array<Symbol>] the trackers to measure
     def contenders = Contenders.available
+
+    # @return [Array<String>] remarks the cases made about this run, for the report
+    def notes
+      @notes ||= []
+    end
+
+    # Records a remark for the report and prints it.
+    #
+    # @param message [String]
+    def note(message)
+      notes << message
+      progress(message)
+    end
 
     # Prints a progress line.
     #

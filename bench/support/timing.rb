@@ -39,6 +39,14 @@ module KarafkaNativeBench
       middle = sorted.size / 2
       sorted.size.odd? ? sorted[middle].to_f : (sorted[middle - 1] + sorted[middle]) / 2.0
     end
+
+    # @param medians [Hash{Symbol => Hash{Symbol => Float}}] contender => metric => median, as
+    #   {Alternation#run} returns
+    # @param metric [Symbol]
+    # @return [Hash{Symbol => Float}] contender => that metric's median
+    def pick(medians, metric = :value)
+      medians.transform_values { |metrics| metrics[metric] }
+    end
   end
 
   # A loop that evaluates one Ruby expression `UNROLL` times per iteration, so that the loop's
@@ -72,10 +80,12 @@ module KarafkaNativeBench
       (Clock.now - started).fdiv(iterations * UNROLL)
     end
 
-    # Runs once to warm up, then picks how many iterations take about `target_ns`.
+    # Runs once to warm up (a first call may fill a cache), then picks how many iterations take
+    # about `target_ns`.
     #
     # @return [Integer] iterations
     def calibrate(subject, args, target_ns)
+      time(subject, args, 1)
       iterations = 1
       loop do
         per_call = time(subject, args, iterations)
@@ -84,6 +94,18 @@ module KarafkaNativeBench
 
         iterations *= 10
       end
+    end
+
+    # Times slices of `iterations` iterations for about `duration_ns` (3 slices at least) and
+    # keeps the median slice, so that a slice during which the process lost its core (the
+    # machine may be shared) does not count.
+    #
+    # @return [Float] nanoseconds per call, median of the slices
+    def sample(subject, args, iterations, duration_ns)
+      deadline = Clock.now + duration_ns
+      slices = []
+      slices << time(subject, args, iterations) while slices.size < 3 || Clock.now < deadline
+      Stats.median(slices)
     end
   end
 

@@ -43,3 +43,5 @@ module Karafka
     load_library
   end
 end
+
+require_relative "native/integration"

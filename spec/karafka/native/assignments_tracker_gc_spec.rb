@@ -49,4 +49,17 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "and the GC" do
     expect(tracker.current).to equal(view)
     expect(view.keys.map(&:name).sort).to eq(Array.new(10) { |i| "gc-#{i}" }.sort)
   end
+
+  it "reuses unchanged topics' frozen values correctly after compaction moved things" do
+    assign_unreferenced(20)
+    tracker.current
+    tracker.generations
+    GC.verify_compaction_references(toward: :empty, double_heap: true)
+    tracker.assign("sg", TestTopic.new("after") => [7])
+    current = tracker.current
+    expect(current.size).to eq(21)
+    expect(current.values).to all(be_frozen.and(all(be_a(Integer))))
+    expect(current.to_h { |topic, partitions| [topic.name, partitions] }["gc-5"]).to eq([5, 6])
+    expect(tracker.generations.values).to all(be_frozen.and(be_a(Hash)))
+  end
 end

@@ -120,8 +120,14 @@ impl<K: TopicKey> AssignmentsCore<K> {
     }
 
     /// Write access, waiting until `cancelled` turns true or `patience` runs out (`None` then).
-    pub fn write_unless(&self, cancelled: &AtomicBool, patience: Duration) -> Option<Writer<'_, K>> {
-        let state = self.state.lock_unless(cancelled, patience, || self.recover())?;
+    pub fn write_unless(
+        &self,
+        cancelled: &AtomicBool,
+        patience: Duration,
+    ) -> Option<Writer<'_, K>> {
+        let state = self
+            .state
+            .lock_unless(cancelled, patience, || self.recover())?;
         Some(Writer { core: self, state })
     }
 

@@ -120,7 +120,9 @@ mod tests {
         let cancelled = AtomicBool::new(true);
         assert!(lock.lock_unless(&cancelled, Duration::MAX, || 0).is_none());
         let patient = AtomicBool::new(false);
-        assert!(lock.lock_unless(&patient, Duration::from_millis(5), || 0).is_none());
+        assert!(lock
+            .lock_unless(&patient, Duration::from_millis(5), || 0)
+            .is_none());
         drop(guard);
         assert_eq!(*lock.lock(|| 0), 1);
     }

@@ -18,7 +18,8 @@ use magnus::Error;
 ///
 /// `work` receives a cancellation flag that Ruby's unblocking function raises when the thread is
 /// interrupted (`Thread#raise`, `Thread#kill`, a signal); it must then return `None` promptly,
-/// having changed nothing. Pending interrupts are then processed with the GVL held: an exception
+/// having changed nothing. When the flag is raised from the start, `work` must not wait at all
+/// (it may then run with the GVL held). Pending interrupts are then processed with the GVL held: an exception
 /// or kill comes back as `Err`; if the interrupt raised nothing (a trap handler that returned,
 /// say), the work is started again.
 pub fn without_gvl<R, W>(mut work: W) -> Result<R, Error>
@@ -46,8 +47,18 @@ where
         match call.outcome.take() {
             Some(Ok(Some(value))) => return Ok(value),
             Some(Err(panic)) => panic::resume_unwind(panic),
-            // Cancelled, or not started because an interrupt was already pending.
-            Some(Ok(None)) | None => check_interrupts()?,
+            Some(Ok(None)) => check_interrupts()?,
+            None => {
+                // Not started: an interrupt was pending. Process it; then, so that a stream of
+                // interrupts (GC.stress keeps queueing finalizer jobs) cannot starve us, try the
+                // work once with the GVL held and the flag already raised: it must not wait then,
+                // only take a free lock.
+                check_interrupts()?;
+                let no_waiting = AtomicBool::new(true);
+                if let Some(value) = work(&no_waiting) {
+                    return Ok(value);
+                }
+            }
         }
     }
 }

@@ -13,12 +13,15 @@ use magnus::{gc::Marker, prelude::*, value::Opaque, Error, IntoValue, Ruby, Valu
 use super::topic_key::TopicKey;
 use crate::core::{Snapshot, TopicAssignment, TopicGenerations};
 
+/// The frozen per-topic values of a view, with the core entries they were built from.
+type Parts<T> = HashMap<TopicKey, (Arc<T>, Opaque<Value>)>;
+
 /// A frozen Ruby Hash built from one snapshot version, with the frozen per-topic values it
 /// holds, so that the next build can reuse those whose topic did not change.
 pub struct View<T> {
     version: u64,
     hash: Opaque<Value>,
-    parts: HashMap<TopicKey, (Arc<T>, Opaque<Value>)>,
+    parts: Parts<T>,
 }
 
 /// The views of one tracker. Only touched with the GVL held, and never borrowed across a Ruby
@@ -32,15 +35,33 @@ pub struct Views {
     next_lease: u64,
 }
 
-/// What a build in progress needs kept alive.
+/// What a build in progress needs kept alive: the snapshot it reads, and the previous view whose
+/// values it may reuse (which a concurrent build may already have replaced in [`Views`]).
 struct Lease {
     id: u64,
     snapshot: Arc<Snapshot<TopicKey>>,
-    reused: Vec<Opaque<Value>>,
+    previous: Option<Arc<dyn MarkRuby>>,
+}
+
+/// Something holding Ruby objects that GC must mark (and pin: their addresses are kept).
+trait MarkRuby: Send + Sync {
+    fn mark(&self, marker: &Marker);
+}
+
+impl<T: Send + Sync> MarkRuby for View<T> {
+    /// Marks the Hash and, separately, every value it holds: those values are reused by address
+    /// in later builds, so they must be pinned, not just reachable (reachable objects may be
+    /// moved by `GC.compact`).
+    fn mark(&self, marker: &Marker) {
+        marker.mark(self.hash);
+        for (_, value) in self.parts.values() {
+            marker.mark(*value);
+        }
+    }
 }
 
 /// Which view a build is for.
-pub trait ViewKind: Sized + 'static {
+pub trait ViewKind: Sized + Send + Sync + 'static {
     /// The view's slot in [`Views`].
     fn slot(views: &mut Views) -> &mut Option<Arc<View<Self>>>;
     /// The per-topic entries of a snapshot, in the order the Ruby Hash shows them.
@@ -119,7 +140,7 @@ impl ViewCell {
         let entries = T::entries(&snapshot);
         let lease = self.lease(
             snapshot,
-            previous.iter().map(|view| ruby.get_inner(view.hash)),
+            previous.clone().map(|view| view as Arc<dyn MarkRuby>),
         );
         let built = build(ruby, &entries, previous.as_deref());
         self.release(lease);
@@ -138,15 +159,15 @@ impl ViewCell {
         Ok(hash)
     }
 
-    /// Keeps `snapshot` and `reused` marked until [`ViewCell::release`].
-    fn lease(&self, snapshot: Arc<Snapshot<TopicKey>>, reused: impl Iterator<Item = Value>) -> u64 {
+    /// Keeps `snapshot` and `previous` marked until [`ViewCell::release`].
+    fn lease(&self, snapshot: Arc<Snapshot<TopicKey>>, previous: Option<Arc<dyn MarkRuby>>) -> u64 {
         let mut views = self.0.borrow_mut();
         views.next_lease += 1;
         let id = views.next_lease;
         views.leases.push(Lease {
             id,
             snapshot,
-            reused: reused.map(Opaque::from).collect(),
+            previous,
         });
         id
     }
@@ -162,15 +183,15 @@ impl ViewCell {
             return;
         };
         if let Some(view) = &views.current {
-            marker.mark(view.hash);
+            view.mark(marker);
         }
         if let Some(view) = &views.generations {
-            marker.mark(view.hash);
+            view.mark(marker);
         }
         for lease in &views.leases {
             mark_keys(marker, &lease.snapshot);
-            for value in &lease.reused {
-                marker.mark(*value);
+            if let Some(previous) = &lease.previous {
+                previous.mark(marker);
             }
         }
     }
@@ -189,7 +210,7 @@ fn build<T: ViewKind>(
     ruby: &Ruby,
     entries: &[(TopicKey, Arc<T>)],
     previous: Option<&View<T>>,
-) -> Result<(Value, HashMap<TopicKey, (Arc<T>, Opaque<Value>)>), Error> {
+) -> Result<(Value, Parts<T>), Error> {
     let hash = ruby.hash_new();
     let mut parts = HashMap::with_capacity(entries.len());
     for (key, entry) in entries {

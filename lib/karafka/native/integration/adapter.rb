@@ -1,0 +1,174 @@
+# frozen_string_literal: true
+
+module Karafka
+  module Native
+    module Integration
+      # Serves one Karafka tracker instance from one native tracker.
+      #
+      # It turns Karafka's events into native calls: every topic name is resolved to its routing
+      # topic before the native tracker is touched, so a failing lookup changes nothing. Errors
+      # are reported through Karafka's monitor and never raised into it.
+      class Adapter
+        # Pattern of the native tracker's `inspect` while its lock is held
+        BUSY = /\A#<\S+ busy>\z/
+
+        private_constant :BUSY
+
+        class << self
+          # Gives Karafka's tracker instance its adapter (once), copying whatever state the
+          # instance gathered before, under the instance's own `@mutex`
+          #
+          # @param owner [Object] Karafka's tracker instance
+          # @return [Adapter] the owner's adapter
+          def attach(owner)
+            mutex = owner.instance_variable_get(:@mutex)
+            mutex = owner.instance_variable_set(:@mutex, Mutex.new) unless mutex.is_a?(Mutex)
+
+            mutex.synchronize do
+              existing = owner.instance_variable_get(:@karafka_native)
+              return existing if existing.is_a?(self)
+
+              adapter = new(owner)
+              adapter.migrate
+              owner.instance_variable_set(:@karafka_native, adapter)
+            end
+          end
+        end
+
+        # @return [Karafka::Native::AssignmentsTracker] the native tracker in use
+        attr_reader :tracker
+
+        # @param owner [Object] Karafka's tracker instance this adapter serves
+        # @param limit [GenerationsLimit] generations bound to keep in sync
+        # @param topics_cache [TopicsCache] name => topic resolution
+        # @param reporter [ErrorReporter] where errors go
+        def initialize(
+          owner,
+          limit: GenerationsLimit.new(owner.class),
+          topics_cache: TopicsCache.new,
+          reporter: ErrorReporter.new
+        )
+          @owner = owner
+          @limit = limit
+          @topics_cache = topics_cache
+          @reporter = reporter
+          @tracker = limit.build
+          @partition_objects = NativeFeatures.partition_objects?
+        end
+
+        # @return [Hash{Object => Array<Integer>}] frozen current assignments, the same object
+        #   while nothing changed
+        def current
+          @tracker.current
+        end
+
+        # @return [Hash{Object => Hash{Integer => Integer}}] frozen generations
+        def generations
+          @tracker.generations
+        end
+
+        # @param topic [Object] routing topic
+        # @param partition [Integer] partition
+        # @return [Integer] generation of that partition, 0 when never assigned
+        def generation(topic, partition)
+          @tracker.generation(topic, partition)
+        end
+
+        # Copies the state Karafka's own tracker gathered before the integration was attached
+        # @return [nil]
+        def migrate
+          Migration.new(@owner, @tracker).call
+        rescue StandardError => e
+          @reporter.call("migration", e, @owner)
+        end
+
+        # Drops all assignments and generations
+        # @return [nil]
+        def clear
+          @tracker.clear
+          @topics_cache.clear
+          nil
+        end
+
+        # @return [Boolean] true while the native lock is held (never waits for it)
+        def busy?
+          return @tracker.locked? if @tracker.respond_to?(:locked?)
+
+          BUSY.match?(@tracker.inspect)
+        end
+
+        # @return [Hash{Object => Array<Integer>}] current assignments keyed by topic name
+        def labelled
+          current.transform_keys { |topic| topic.respond_to?(:name) ? topic.name : topic }
+        end
+
+        # Handles `rebalance.partitions_assigned`
+        # @param event [Hash, #[]] event payload
+        # @return [nil]
+        def assigned(event)
+          group = event[:subscription_group]
+          group_id = group.id
+          topics = partitions_by_topic(group, event[:tpl])
+          @tracker = @limit.sync(@tracker)
+          @tracker.assign(group_id, topics)
+          nil
+        rescue StandardError => e
+          @reporter.call("rebalance.partitions_assigned", e, @owner)
+        end
+
+        # Handles `rebalance.partitions_revoked`
+        # @param event [Hash, #[]] event payload
+        # @return [nil]
+        def revoked(event)
+          group = event[:subscription_group]
+          group_id = group.id
+          @tracker.revoke(group_id, partitions_by_topic(group, event[:tpl]))
+          nil
+        rescue StandardError => e
+          @reporter.call("rebalance.partitions_revoked", e, @owner)
+        end
+
+        # Handles `client.reset`: drops the subscription group's assignments
+        # @param event [Hash, #[]] event payload
+        # @return [nil]
+        def reset(event)
+          @tracker.reset(event[:subscription_group].id)
+          nil
+        rescue StandardError => e
+          @reporter.call("client.reset", e, @owner)
+        end
+
+        # Handles `client.events_poll`: drops the subscription group's assignments only when the
+        # client says it lost them
+        # @param event [Hash, #[]] event payload
+        # @return [nil]
+        def events_poll(event)
+          return nil unless event[:caller].assignment_lost?
+
+          @tracker.reset(event[:subscription_group].id)
+          nil
+        rescue StandardError => e
+          @reporter.call("client.events_poll", e, @owner)
+        end
+
+        private
+
+        # @param group [Object] subscription group of the event
+        # @param tpl [#to_h] topic partition list
+        # @return [Hash{Object => Array}] routing topic => partition numbers, or the partition
+        #   objects themselves when the native tracker reads their numbers
+        def partitions_by_topic(group, tpl)
+          names = @topics_cache.names(group)
+          result = {}.compare_by_identity
+
+          tpl.to_h.each do |name, partitions|
+            topic = names[name] || @topics_cache.discover(group, name)
+            result[topic] = @partition_objects ? partitions : partitions.map(&:partition)
+          end
+
+          result
+        end
+      end
+    end
+  end
+end

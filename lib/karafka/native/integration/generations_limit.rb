@@ -1,0 +1,64 @@
+# frozen_string_literal: true
+
+module Karafka
+  module Native
+    module Integration
+      # The bound on topics kept in generations, as Karafka's tracker class states it.
+      #
+      # Karafka 2.6+ defines `GENERATIONS_TOPICS_LIMIT` on its tracker class (and its own specs
+      # stub it), so it is read again before every assignment; older Karafka versions have no
+      # generations and no such constant, and get the native default.
+      class GenerationsLimit
+        # Karafka's default bound
+        DEFAULT = 100_000
+
+        # Name of the constant on Karafka's tracker class
+        CONSTANT = :GENERATIONS_TOPICS_LIMIT
+
+        private_constant :CONSTANT
+
+        # @param tracker_class [Class] Karafka's tracker class
+        def initialize(tracker_class)
+          @tracker_class = tracker_class
+          @applied = nil
+        end
+
+        # @return [Integer] the bound in force now
+        def value
+          return DEFAULT unless @tracker_class.const_defined?(CONSTANT, false)
+
+          limit = @tracker_class.const_get(CONSTANT, false)
+          limit.is_a?(Integer) && limit.positive? ? limit : DEFAULT
+        end
+
+        # @return [Karafka::Native::AssignmentsTracker] a new native tracker with the bound in
+        #   force now
+        def build
+          @applied = value
+          ::Karafka::Native::AssignmentsTracker.new(generations_limit: @applied)
+        end
+
+        # Applies a changed bound to a native tracker: through its setter when it has one,
+        # otherwise by replacing it while it is empty (a populated one keeps its bound)
+        #
+        # @param tracker [Karafka::Native::AssignmentsTracker] tracker in use
+        # @return [Karafka::Native::AssignmentsTracker] tracker to use from now on
+        def sync(tracker)
+          limit = value
+          return tracker if limit == @applied
+
+          if tracker.respond_to?(:generations_limit=)
+            tracker.generations_limit = limit
+          elsif tracker.current.empty? && tracker.generations.empty?
+            tracker = ::Karafka::Native::AssignmentsTracker.new(generations_limit: limit)
+          else
+            return tracker
+          end
+
+          @applied = limit
+          tracker
+        end
+      end
+    end
+  end
+end
