@@ -190,7 +190,7 @@ module KarafkaNativeBench
 
       begin
         by_name = @state.assignments.map { |topic, partitions| "#{name_of(topic)}=#{partitions}" }
-        "#<#{self.class.name} version=#{@state.version} #{by_name.join(' ')}>"
+        "#<#{self.class.name} version=#{@state.version} #{by_name.join(" ")}>"
       ensure
         @mutex.unlock
       end

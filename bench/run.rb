@@ -67,7 +67,7 @@ module KarafkaNativeBench
     def written(plotted)
       files = ["bench/results.md", "tmp/bench.json"]
       files << "bench/current_latency.png" if plotted
-      "Wrote #{files.join(', ')}."
+      "Wrote #{files.join(", ")}."
     end
 
     def path(relative)

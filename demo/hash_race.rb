@@ -51,32 +51,40 @@ TOPICS = Array.new(2_000) { |i| Topic.new("topic-#{i}") }
 WRITERS = 2
 READERS = 6
 
-# Runs writers and readers against `tracker` for SECONDS; returns [operations, first error].
-def hammer(tracker)
-  TOPICS.each_slice(10) { |slice| tracker.assign("boot", slice.to_h { |t| [t, [0, 1]] }) }
-  stop = false
-  errors = Queue.new
-  counts = Array.new(WRITERS + READERS, 0)
-  threads = Array.new(WRITERS + READERS) do |index|
+# One writer step: a rebalance that adds a brand-new topic and changes an existing one, then
+# gives both back.
+def rebalance(tracker, index, random)
+  topic = TOPICS.sample(random:)
+  fresh = Topic.new("new-#{random.rand(1_000_000)}")
+  tracker.assign("sg#{index}", fresh => [0], topic => [2])
+  tracker.revoke("sg#{index}", fresh => [0], topic => [2])
+end
+
+# Starts the writer and reader threads; each counts its operations in `counts` and pushes an
+# exception that ends it onto `errors`.
+def start_threads(tracker, counts, errors, stop)
+  Array.new(WRITERS + READERS) do |index|
     Thread.new do
       random = Random.new(index)
-      until stop
-        if index < WRITERS
-          topic = TOPICS.sample(random: random)
-          fresh = Topic.new("new-#{random.rand(1_000_000)}")
-          tracker.assign("sg#{index}", fresh => [0], topic => [2])
-          tracker.revoke("sg#{index}", fresh => [0], topic => [2])
-        else
-          tracker.current
-        end
+      until stop[0]
+        index < WRITERS ? rebalance(tracker, index, random) : tracker.current
         counts[index] += 1
       end
     rescue StandardError => e
       errors << e
     end
   end
+end
+
+# Runs writers and readers against `tracker` for SECONDS; returns [operations, first error].
+def hammer(tracker)
+  TOPICS.each_slice(10) { |slice| tracker.assign("boot", slice.to_h { |t| [t, [0, 1]] }) }
+  stop = [false]
+  errors = Queue.new
+  counts = Array.new(WRITERS + READERS, 0)
+  threads = start_threads(tracker, counts, errors, stop)
   sleep SECONDS
-  stop = true
+  stop[0] = true
   threads.each(&:join)
   [counts.sum, errors.empty? ? nil : errors.pop]
 end

@@ -49,7 +49,7 @@ module KarafkaNativeBench
           advanced = list.count { |s| s[:counted].positive? }
           walls = list.map { |s| Format.number(s[:busy_ns] / 1e6) }
           @settings.note("GVL case, #{name}: the counting thread advanced during #{advanced} of " \
-                         "#{list.size} assigns; their wall times (ms): #{walls.join(', ')}.")
+                         "#{list.size} assigns; their wall times (ms): #{walls.join(", ")}.")
         end
       end
 

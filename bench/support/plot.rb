@@ -77,7 +77,7 @@ module KarafkaNativeBench
         set grid
         set key top left
         set xrange [0.5:200000]
-        plot #{plots.join(', ')}
+        plot #{plots.join(", ")}
         #{data.join("\n")}
       GNUPLOT
     end

@@ -97,8 +97,8 @@ module KarafkaNativeBench
 
     def markdown_table(headers, rows)
       escaped = rows.map { |row| row.map { |cell| cell.to_s.gsub("|", "\\|") } }
-      ["| #{headers.join(' | ')} |", "|#{headers.map { ' --- ' }.join('|')}|"] +
-        escaped.map { |row| "| #{row.join(' | ')} |" }
+      ["| #{headers.join(" | ")} |", "|#{headers.map { " --- " }.join("|")}|"] +
+        escaped.map { |row| "| #{row.join(" | ")} |" }
     end
 
     def core_section

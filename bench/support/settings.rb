@@ -75,7 +75,7 @@ module KarafkaNativeBench
     #
     # @param message [String]
     def progress(message)
-      @out.puts("[bench #{Time.now.strftime('%H:%M:%S')}] #{message}")
+      @out.puts("[bench #{Time.now.strftime("%H:%M:%S")}] #{message}")
     end
 
     private

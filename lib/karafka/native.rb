@@ -2,6 +2,7 @@
 
 require_relative "native/version"
 
+# Karafka, the Ruby framework for Apache Kafka; this gem adds {Karafka::Native}.
 module Karafka
   # Native (Rust) state for Karafka: see README.md.
   module Native
@@ -34,7 +35,7 @@ module Karafka
                     .map { |path| File.basename(File.dirname(path)) }
         return error.message if built_for.empty? || built_for.include?(RUBY_ABI)
 
-        "karafka-native was compiled for Ruby #{built_for.sort.join(', ')}, " \
+        "karafka-native was compiled for Ruby #{built_for.sort.join(", ")}, " \
           "but this is Ruby #{RUBY_VERSION}: compile it with this Ruby (rake compile) " \
           "(#{error.message})"
       end
@@ -45,3 +46,4 @@ module Karafka
 end
 
 require_relative "native/integration"
+require_relative "native/connection_manager"

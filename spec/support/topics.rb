@@ -22,7 +22,7 @@ module TrackerHelpers
   # @param tracker [Karafka::Native::AssignmentsTracker]
   # @return [Hash{String => Array<Integer>}] current assignments by topic name
   def by_name(tracker)
-    tracker.current.to_h { |topic, partitions| [topic.name, partitions] }
+    tracker.current.transform_keys(&:name)
   end
 
   # Runs the block in a forked child and returns its exit status; fails after `timeout` seconds
@@ -53,7 +53,9 @@ module TrackerHelpers
   def wait_until(timeout: 5)
     deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout
     until yield
-      raise "condition not met within #{timeout}s" if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+      if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+        raise "condition not met within #{timeout}s"
+      end
 
       sleep 0.001
     end

@@ -1,5 +1,6 @@
 # frozen_string_literal: true
 
+# Karafka, the Ruby framework for Apache Kafka; this gem adds {Karafka::Native}.
 module Karafka
   module Native
     # Gem version

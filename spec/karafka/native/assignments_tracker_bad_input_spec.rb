@@ -9,11 +9,11 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "with bad input" do
   before { tracker.assign("sg", a => [0]) }
 
   # Every bad call raises the given error naming the value, and leaves everything as it was.
-  def expect_rejected(error, message)
+  def expect_rejected(error, message, &)
     version = tracker.version
     current = tracker.current
     generations = tracker.generations
-    expect { yield }.to raise_error(error, message)
+    expect(&).to raise_error(error, message)
     expect(tracker.version).to eq(version)
     expect(tracker.current).to equal(current)
     expect(tracker.generations).to equal(generations)
@@ -40,8 +40,8 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "with bad input" do
   end
 
   it "accepts the edges of the partition range" do
-    tracker.assign("sg", b => [0, 2**31 - 1])
-    expect(tracker.current[b]).to eq([0, 2**31 - 1])
+    tracker.assign("sg", b => [0, (2**31) - 1])
+    expect(tracker.current[b]).to eq([0, (2**31) - 1])
   end
 
   it "rejects a non-Hash and non-Array partitions with TypeError" do

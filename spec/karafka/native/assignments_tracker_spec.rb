@@ -209,7 +209,9 @@ RSpec.describe Karafka::Native::AssignmentsTracker do
       holder = Thread.new { Karafka::Native::Testing.hold_lock(tracker, 0.5) }
       wait_until { tracker.inspect.include?("busy") }
       expect(tracker.inspect).to eq("#<Karafka::Native::AssignmentsTracker busy>")
+      expect(tracker).to be_locked
       holder.join
+      expect(tracker).not_to be_locked
       expect(tracker.inspect).not_to include("busy")
     end
 

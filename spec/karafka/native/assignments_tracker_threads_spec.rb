@@ -12,7 +12,7 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "under threads" do
     # One thread's random operations on its own topics and subscription group.
     def script(random, topics, group)
       Array.new(operations) do
-        topic = topics.sample(random: random)
+        topic = topics.sample(random:)
         partitions = Array.new(random.rand(1..3)) { random.rand(8) }
         case random.rand(100)
         when 0...45 then [:assign, group, { topic => partitions }]
@@ -45,7 +45,7 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "under threads" do
       plans.each { |_, steps| run(replay, steps) }
 
       expect(by_name(tracker)).to eq(by_name(replay))
-      names = ->(t) { t.generations.to_h { |topic, gens| [topic.name, gens] } }
+      names = ->(t) { t.generations.transform_keys(&:name) }
       expect(names.call(tracker)).to eq(names.call(replay))
       expect(tracker.version).to eq(replay.version)
     end

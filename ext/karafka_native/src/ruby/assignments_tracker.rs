@@ -155,6 +155,11 @@ impl AssignmentsTracker {
         self.core.version()
     }
 
+    /// True while some thread holds the native lock (a hint; it may change at once).
+    fn locked(&self) -> bool {
+        self.core.is_locked()
+    }
+
     fn generations_limit(&self) -> usize {
         self.core.generations_limit()
     }
@@ -202,6 +207,7 @@ impl AssignmentsTracker {
             "generations_limit",
             method!(AssignmentsTracker::generations_limit, 0),
         )?;
+        class.define_method("locked?", method!(AssignmentsTracker::locked, 0))?;
         class.define_method("inspect", method!(AssignmentsTracker::inspect, 0))?;
         class.define_method("to_s", method!(AssignmentsTracker::inspect, 0))?;
         Ok(())
