@@ -33,7 +33,7 @@ else
   ruby = RbConfig.ruby
   target_dir = ENV.fetch(
     "CARGO_TARGET_DIR",
-    File.join(workspace, "target", "ruby-#{RbConfig::CONFIG['ruby_version']}")
+    File.join(workspace, "target", "ruby-#{RbConfig::CONFIG["ruby_version"]}")
   )
   dlext = RbConfig::CONFIG["DLEXT"]
   built = File.join(target_dir, "release", "libkarafka_native.so")
@@ -43,8 +43,8 @@ else
   File.write("Makefile", <<~MAKE)
     # Written by extconf.rb (plain cargo build, no rb_sys gem).
     SHELL = /bin/sh
-    sitearchdir = #{RbConfig::CONFIG['sitearchdir']}
-    sitelibdir = #{RbConfig::CONFIG['sitelibdir']}
+    sitearchdir = #{RbConfig::CONFIG["sitearchdir"]}
+    sitelibdir = #{RbConfig::CONFIG["sitelibdir"]}
     target_prefix = /#{File.dirname(target)}
     DLLIB = karafka_native.#{dlext}
 
@@ -52,7 +52,7 @@ else
 
     $(DLLIB): FORCE
     \tRUBY="#{ruby}" "#{cargo}" build --release --locked \\
-    \t  --manifest-path "#{File.join(crate_dir, 'Cargo.toml')}" --target-dir "#{target_dir}" --lib
+    \t  --manifest-path "#{File.join(crate_dir, "Cargo.toml")}" --target-dir "#{target_dir}" --lib
     \tcp "#{built}" $(DLLIB)
 
     install: $(DLLIB)
