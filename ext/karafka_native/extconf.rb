@@ -31,10 +31,18 @@ else
   workspace = File.expand_path("../..", crate_dir)
   cargo = ENV.fetch("CARGO", "cargo")
   ruby = RbConfig.ruby
-  target_dir = ENV.fetch(
-    "CARGO_TARGET_DIR",
-    File.join(workspace, "target", "ruby-#{RbConfig::CONFIG["ruby_version"]}")
-  )
+  # In a checkout, keep cargo's output (per Ruby) for fast rebuilds; in an installed gem, build in
+  # a temporary directory that `make install` removes, so the gem does not keep hundreds of MB.
+  checkout = File.exist?(File.join(workspace, ".git"))
+  target_dir = ENV.fetch("CARGO_TARGET_DIR") do
+    if checkout
+      File.join(workspace, "target", "ruby-#{RbConfig::CONFIG["ruby_version"]}")
+    else
+      require "tmpdir"
+      Dir.mktmpdir("karafka-native-cargo-")
+    end
+  end
+  remove_target = !checkout && !ENV.key?("CARGO_TARGET_DIR")
   dlext = RbConfig::CONFIG["DLEXT"]
   built = File.join(target_dir, "release", "libkarafka_native.so")
   # rake-compiler installs with `target_prefix=` (into its lib_dir); RubyGems keeps the prefix.
@@ -58,6 +66,7 @@ else
     install: $(DLLIB)
     \tmkdir -p "#{install_dir}"
     \tcp $(DLLIB) "#{install_dir}/"
+    #{remove_target ? "\trm -rf \"#{target_dir}\"" : ""}
 
     clean:
     \trm -f $(DLLIB)
