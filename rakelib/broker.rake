@@ -46,15 +46,17 @@ namespace :test do
   task :broker do
     command = %w[
       cargo test -p karafka_native --features broker-tests
-      --test broker_harness --test broker_rebalances
+      --test broker_harness --test broker_rebalances --test broker_multiplexing
       -- --nocapture --test-threads=3
     ]
     tallies = []
+    multiplexing = []
     IO.popen(command, chdir: BROKER_ROOT, err: %i[child out]) do |output|
       output.each_line do |line|
         $stdout.print(line)
         tally = BrokerTally.parse(line)
         tallies << tally if tally
+        multiplexing << line if line.start_with?("multiplexing:")
       end
     end
     status = Process.last_status
@@ -64,6 +66,7 @@ namespace :test do
     total = BrokerTally.sum(tallies)
     puts BrokerTally.broker_line(total)
     puts BrokerTally.summary_line(total)
+    puts multiplexing
   end
 end
 

@@ -11,6 +11,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     let karafka = ruby.define_module("Karafka")?;
     let native = karafka.define_module("Native")?;
     ruby::assignments_tracker::AssignmentsTracker::define(ruby, native)?;
+    ruby::coordinator::Coordinator::define(ruby, native)?;
     ruby::testing::define(ruby, native)?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use arc_swap::{ArcSwap, Guard};
 
+use super::coordinator::Connections;
 use super::fork_safe_lock::{ForkSafeLock, LockGuard};
 use super::partition::{Generation, GroupId, Partition};
 use super::snapshot::{Snapshot, TopicAssignment, TopicGenerations, TopicKey};
@@ -44,14 +45,16 @@ pub enum Change<K> {
 ///
 /// Invariant: `snapshot` is the latest published snapshot's content; `by_group[g]` holds every
 /// topic that has at least one partition owned by `g` (and possibly topics that no longer do,
-/// which are skipped when found).
+/// which are skipped when found); `connections` is the latest published connection states'
+/// content (the coordinator's state shares this lock).
 struct State<K: TopicKey> {
     snapshot: Snapshot<K>,
     by_group: HashMap<GroupId, HashSet<K>>,
+    connections: Connections,
 }
 
 impl<K: TopicKey> State<K> {
-    fn from_snapshot(snapshot: Snapshot<K>) -> Self {
+    fn from_snapshot(snapshot: Snapshot<K>, connections: Connections) -> Self {
         let mut by_group: HashMap<GroupId, HashSet<K>> = HashMap::new();
         for (topic, assignment) in snapshot.assignments() {
             for (_, owner) in assignment.owned() {
@@ -61,7 +64,11 @@ impl<K: TopicKey> State<K> {
                     .insert(topic.clone());
             }
         }
-        Self { snapshot, by_group }
+        Self {
+            snapshot,
+            by_group,
+            connections,
+        }
     }
 }
 
@@ -72,6 +79,7 @@ impl<K: TopicKey> State<K> {
 pub struct AssignmentsCore<K: TopicKey> {
     state: ForkSafeLock<State<K>>,
     published: ArcSwap<Snapshot<K>>,
+    published_connections: ArcSwap<Connections>,
     generations_limit: usize,
 }
 
@@ -88,7 +96,8 @@ impl<K: TopicKey> AssignmentsCore<K> {
         let snapshot = Snapshot::default();
         Self {
             published: ArcSwap::from_pointee(snapshot.clone()),
-            state: ForkSafeLock::new(State::from_snapshot(snapshot)),
+            published_connections: ArcSwap::from_pointee(Connections::default()),
+            state: ForkSafeLock::new(State::from_snapshot(snapshot, Connections::default())),
             generations_limit,
         }
     }
@@ -106,6 +115,12 @@ impl<K: TopicKey> AssignmentsCore<K> {
     /// The latest published snapshot, for a short look (no reference count traffic).
     pub fn peek(&self) -> Guard<Arc<Snapshot<K>>> {
         self.published.load()
+    }
+
+    /// The latest published connection states (the coordinator's state; see
+    /// [`super::coordinator`]).
+    pub fn connections(&self) -> Arc<Connections> {
+        self.published_connections.load_full()
     }
 
     /// The latest published version.
@@ -149,7 +164,10 @@ impl<K: TopicKey> AssignmentsCore<K> {
 
     /// The state a forked child starts from: the last published snapshot, always consistent.
     fn recover(&self) -> State<K> {
-        State::from_snapshot((*self.published.load_full()).clone())
+        State::from_snapshot(
+            (*self.published.load_full()).clone(),
+            (*self.published_connections.load_full()).clone(),
+        )
     }
 }
 
@@ -157,6 +175,25 @@ impl<K: TopicKey> Writer<'_, K> {
     /// The state as this writer sees it (includes its own changes).
     pub fn snapshot(&self) -> &Snapshot<K> {
         &self.state.snapshot
+    }
+
+    /// The connection states as this writer sees them (includes its own changes).
+    pub fn connections(&self) -> &Connections {
+        &self.state.connections
+    }
+
+    /// Runs `work` on the connection states and the assignments in this one critical section,
+    /// then publishes the connection states if `work` changed them.
+    pub fn coordinate<R>(&mut self, work: impl FnOnce(&mut Connections, &Snapshot<K>) -> R) -> R {
+        let state = &mut *self.state;
+        let before = state.connections.version();
+        let result = work(&mut state.connections, &state.snapshot);
+        if state.connections.version() != before {
+            self.core
+                .published_connections
+                .store(Arc::new(state.connections.clone()));
+        }
+        result
     }
 
     /// Applies `change` and publishes the result; true when it changed anything (the version

@@ -2,6 +2,7 @@
 
 pub mod assignments_tracker;
 pub mod convert;
+pub mod coordinator;
 pub mod errors;
 pub mod gvl;
 pub mod testing;
