@@ -8,7 +8,27 @@
 
 use std::hash::Hash;
 
+use imbl::ordmap::DiffItem;
 use imbl::{HashMap, OrdMap};
+
+/// One difference between two [`OrderedMap`]s (see [`OrderedMap::diff`]).
+#[derive(Debug, PartialEq, Eq)]
+pub enum SeqDiff<'a, K, V> {
+    /// An entry only the second map has.
+    Added(u64, &'a K, &'a V),
+    /// An entry only the first map has.
+    Removed(u64, &'a K, &'a V),
+    /// Entries with the same sequence number that differ (in value, or in key when the maps
+    /// are not of one lineage).
+    Updated {
+        /// The sequence number both entries have.
+        seq: u64,
+        /// The first map's entry.
+        old: (&'a K, &'a V),
+        /// The second map's entry.
+        new: (&'a K, &'a V),
+    },
+}
 
 /// An insertion-ordered persistent map with O(1) clones.
 ///
@@ -91,6 +111,46 @@ impl<K: Clone + Eq + Hash, V: Clone> OrderedMap<K, V> {
         self.entries.values().map(|(key, _)| key)
     }
 
+    /// Entries in order, oldest first, each with its sequence number (its position: sequence
+    /// numbers ascend in the map's order; a key keeps its number until it is moved or removed).
+    pub fn iter_seq(&self) -> impl Iterator<Item = (u64, &K, &V)> + '_ {
+        self.entries
+            .iter()
+            .map(|(seq, (key, value))| (*seq, key, value))
+    }
+
+    /// The sequence number of the last entry, `None` when empty.
+    pub fn last_seq(&self) -> Option<u64> {
+        self.entries.get_max().map(|(seq, _)| *seq)
+    }
+
+    /// What changed from `self` to `other`, by sequence number, ascending. Cheap when `other`
+    /// was derived from `self` (or the other way round) by a few changes: shared subtrees are
+    /// skipped without being walked. Entries compare with `==`, so `Arc` values that point to
+    /// the same allocation are equal at once.
+    ///
+    /// Sequence numbers are only comparable between maps of one lineage: a map started afresh
+    /// (e.g. `OrderedMap::default()`) numbers from 0 again, which shows as [`SeqDiff::Updated`]
+    /// entries whose keys differ and as additions below `self.last_seq()`.
+    pub fn diff<'a>(&'a self, other: &'a Self) -> impl Iterator<Item = SeqDiff<'a, K, V>> + 'a
+    where
+        K: PartialEq,
+        V: PartialEq,
+    {
+        self.entries.diff(&other.entries).map(|item| match item {
+            DiffItem::Add(seq, (key, value)) => SeqDiff::Added(*seq, key, value),
+            DiffItem::Remove(seq, (key, value)) => SeqDiff::Removed(*seq, key, value),
+            DiffItem::Update {
+                old: (seq, (old_key, old_value)),
+                new: (_, (key, value)),
+            } => SeqDiff::Updated {
+                seq: *seq,
+                old: (old_key, old_value),
+                new: (key, value),
+            },
+        })
+    }
+
     fn push_last(&mut self, key: K, value: V) {
         let seq = self.next;
         self.next += 1;
@@ -101,7 +161,7 @@ impl<K: Clone + Eq + Hash, V: Clone> OrderedMap<K, V> {
 
 #[cfg(test)]
 mod tests {
-    use super::OrderedMap;
+    use super::{OrderedMap, SeqDiff};
 
     fn keys(map: &OrderedMap<&'static str, u32>) -> Vec<&'static str> {
         map.keys().copied().collect()
@@ -121,6 +181,68 @@ mod tests {
         assert_eq!(map.len(), 1);
         assert_eq!(map.remove(&"a"), Some(4));
         assert!(map.is_empty());
+    }
+
+    #[test]
+    fn iter_seq_and_last_seq_follow_the_order() {
+        let mut map = OrderedMap::default();
+        assert_eq!(map.last_seq(), None);
+        map.insert_last("a", 1);
+        map.insert_last("b", 2);
+        map.insert_last("a", 3);
+        let entries: Vec<_> = map.iter_seq().map(|(s, k, v)| (s, *k, *v)).collect();
+        assert_eq!(entries, [(1, "b", 2), (2, "a", 3)]);
+        assert_eq!(map.last_seq(), Some(2));
+    }
+
+    #[test]
+    fn diff_reports_additions_removals_and_updates_by_seq() {
+        let mut old = OrderedMap::default();
+        for (key, value) in [("a", 1), ("b", 2), ("c", 3), ("d", 4)] {
+            old.insert_last(key, value);
+        }
+        let mut new = old.clone();
+        new.insert_in_place("b", 20); // updated in place (seq 1)
+        new.remove(&"c"); // removed (seq 2)
+        new.insert_last("a", 10); // moved: removed at seq 0, added at seq 4
+        new.insert_last("e", 5); // added at seq 5
+        let diff: Vec<_> = old.diff(&new).collect();
+        assert_eq!(
+            diff,
+            [
+                SeqDiff::Removed(0, &"a", &1),
+                SeqDiff::Updated {
+                    seq: 1,
+                    old: (&"b", &2),
+                    new: (&"b", &20)
+                },
+                SeqDiff::Removed(2, &"c", &3),
+                SeqDiff::Added(4, &"a", &10),
+                SeqDiff::Added(5, &"e", &5),
+            ]
+        );
+        assert_eq!(old.diff(&old.clone()).count(), 0);
+        // Equal values under the same key and number are no difference.
+        let mut same = old.clone();
+        same.insert_in_place("d", 4);
+        assert_eq!(old.diff(&same).count(), 0);
+    }
+
+    #[test]
+    fn diff_of_maps_of_different_lineage_shows_differing_keys() {
+        let mut old = OrderedMap::default();
+        old.insert_last("a", 1);
+        let mut fresh = OrderedMap::default();
+        fresh.insert_last("b", 1);
+        let diff: Vec<_> = old.diff(&fresh).collect();
+        assert_eq!(
+            diff,
+            [SeqDiff::Updated {
+                seq: 0,
+                old: (&"a", &1),
+                new: (&"b", &1)
+            }]
+        );
     }
 
     #[test]

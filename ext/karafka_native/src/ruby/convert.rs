@@ -2,7 +2,12 @@
 
 use std::sync::Arc;
 
-use magnus::{r_hash::ForEach, Error, Integer, RArray, RHash, RString, Ruby, TryConvert, Value};
+use magnus::rb_sys::{AsRawId, AsRawValue, FromRawValue};
+use magnus::{
+    r_hash::ForEach,
+    value::{IntoId, LazyId, ReprValue},
+    Error, Integer, RArray, RHash, RObject, RString, RStruct, RTypedData, Ruby, TryConvert, Value,
+};
 
 use super::errors::{argument_error, describe, type_error};
 use super::topic_key::TopicKey;
@@ -24,20 +29,30 @@ pub fn group_id(ruby: &Ruby, value: Value) -> Result<GroupId, Error> {
     Ok(Arc::from(text))
 }
 
+/// The method a partition object answers with its number (as `Rdkafka::Consumer::Partition`).
+static PARTITION: LazyId = LazyId::new("partition");
+
 /// A partition number: an Integer in 0..=2**31-1.
 pub fn partition(ruby: &Ruby, value: Value) -> Result<Partition, Error> {
-    checked_partition(ruby, value, String::new)
+    checked_partition(ruby, value, String::new, &mut Responders::default())
 }
+
+/// The last class seen to answer `partition`, so that a list of partition objects (all of one
+/// class, in practice) pays for the `respond_to?` check once, not per object. Kept as a raw
+/// address for identity comparison only, never dereferenced: the object being converted keeps
+/// its class alive.
+#[derive(Default)]
+struct Responders(Option<rb_sys::VALUE>);
 
 /// Like [`partition`], with `whose()` appended to the message (computed only on error).
 fn checked_partition(
     ruby: &Ruby,
     value: Value,
     whose: impl Fn() -> String,
+    responders: &mut Responders,
 ) -> Result<Partition, Error> {
     let Some(integer) = Integer::from_value(value) else {
-        let expected = format!("partition{} must be an Integer", whose());
-        return Err(type_error(ruby, &expected, value));
+        return object_partition(ruby, value, whose, responders);
     };
     let out_of_range = || {
         argument_error(
@@ -54,7 +69,73 @@ fn checked_partition(
     partition_from(wide).map_err(|_| out_of_range())
 }
 
-/// `{topic => [Integer, ...]}` as core input; topics are kept by identity.
+/// Whether `value` may be a partition object: a plain object, Struct or typed data object.
+fn plain_object(value: Value) -> bool {
+    RObject::from_value(value).is_some()
+        || RStruct::from_value(value).is_some()
+        || RTypedData::from_value(value).is_some()
+}
+
+/// The number of a partition object: a plain object (not a String, Array, Hash or other core
+/// value, several of which have an unrelated `partition` method) answering `partition` with a
+/// valid partition Integer. Exceptions raised by `partition` propagate unchanged.
+fn object_partition(
+    ruby: &Ruby,
+    value: Value,
+    whose: impl Fn() -> String,
+    responders: &mut Responders,
+) -> Result<Partition, Error> {
+    let not_a_partition = || {
+        let expected = format!("partition{} must be an Integer", whose());
+        type_error(ruby, &expected, value)
+    };
+    if !plain_object(value) {
+        return Err(not_a_partition());
+    }
+    let class = value.class().as_raw();
+    if responders.0 != Some(class) {
+        if !value.respond_to(*PARTITION, false)? {
+            return Err(not_a_partition());
+        }
+        responders.0 = Some(class);
+    }
+    let answer: Value = value.funcall(*PARTITION, ())?;
+    answered_partition(ruby, value, answer, whose)
+}
+
+/// Checks what partition object `value` answered to `partition`.
+fn answered_partition(
+    ruby: &Ruby,
+    value: Value,
+    answer: Value,
+    whose: impl Fn() -> String,
+) -> Result<Partition, Error> {
+    let from = || format!(" from {}{}", describe(value), whose());
+    let Some(integer) = Integer::from_value(answer) else {
+        let expected = format!(
+            "partition of {}{} must be an Integer",
+            describe(value),
+            whose()
+        );
+        return Err(type_error(ruby, &expected, answer));
+    };
+    let out_of_range = || {
+        argument_error(
+            ruby,
+            format!(
+                "partition {}{} is out of range (0..={})",
+                describe(answer),
+                from(),
+                Partition::MAX
+            ),
+        )
+    };
+    let wide = integer.to_i64().map_err(|_| out_of_range())?;
+    partition_from(wide).map_err(|_| out_of_range())
+}
+
+/// `{topic => [partition, ...]}` as core input, each partition an Integer or a partition object
+/// (see [`object_partition`]); topics are kept by identity.
 pub fn topics(ruby: &Ruby, value: Value) -> Result<Vec<(TopicKey, Vec<Partition>)>, Error> {
     let hash = RHash::from_value(value).ok_or_else(|| {
         type_error(
@@ -71,14 +152,101 @@ pub fn topics(ruby: &Ruby, value: Value) -> Result<Vec<(TopicKey, Vec<Partition>
             return Err(type_error(ruby, &expected, partitions));
         };
         let mut numbers = Vec::with_capacity(list.len());
-        for index in 0..list.len() {
+        let mut responders = Responders::default();
+        let mut start = 0;
+        while let Some((index, answer)) =
+            fast_partitions(ruby, list, start, &mut numbers, &mut responders)?
+        {
+            // The entry the fast pass could not take: checked (and named) the careful way.
             let entry: Value = list.entry(index as isize)?;
-            numbers.push(checked_partition(ruby, entry, whose)?);
+            numbers.push(match answer {
+                Some(answer) => answered_partition(ruby, entry, answer, whose)?,
+                None => checked_partition(ruby, entry, whose, &mut responders)?,
+            });
+            start = index + 1;
         }
         topics.push((TopicKey::of(topic), numbers));
         Ok(ForEach::Continue)
     })?;
     Ok(topics)
+}
+
+/// Appends to `out` the partitions of `list` from `start` on, in one `protect` for the whole
+/// list (not one per entry, nor per `partition` call): valid Fixnums, and the valid Fixnum
+/// answers of partition objects whose class answers `partition`. Stops at the first entry it
+/// cannot take that way and returns its index, with the object's answer when it had one (so
+/// that `partition` is never called twice on an object). Exceptions from `partition` (or from
+/// `respond_to_missing?`) propagate.
+// `c_long` is `i64` here but 32 bits wide on Windows, hence a cast clippy finds unneeded.
+#[allow(clippy::unnecessary_cast)]
+fn fast_partitions(
+    ruby: &Ruby,
+    list: RArray,
+    start: usize,
+    out: &mut Vec<Partition>,
+    responders: &mut Responders,
+) -> Result<Option<(usize, Option<Value>)>, Error> {
+    let raw_list = list.as_raw();
+    let id = PARTITION.into_id_with(ruby).as_raw();
+    let undef = rb_sys::Qundef as rb_sys::VALUE;
+    let mut stop: Option<(usize, rb_sys::VALUE)> = None;
+    let mut known = responders.0;
+    // Everything the closure touches is borrowed or `Copy`: a Ruby exception unwinding out of
+    // it (a longjmp back into `protect`) skips no destructor.
+    let result = magnus::rb_sys::protect(|| {
+        let mut index = start;
+        // SAFETY: `raw_list` is a live Array (an argument of the running method, so on the
+        // stack) and the GVL is held; the length is read again every time, as `partition` may
+        // change the Array.
+        while index < unsafe { rb_sys::RARRAY_LEN(raw_list) } as usize {
+            // SAFETY: as above; `rb_ary_entry` cannot raise (nil when out of range).
+            let entry = unsafe { rb_sys::rb_ary_entry(raw_list, index as std::os::raw::c_long) };
+            let mut answer = entry;
+            let object = !rb_sys::FIXNUM_P(entry);
+            if object {
+                // SAFETY: `entry` is an element of a live Array.
+                let value = unsafe { Value::from_raw(entry) };
+                if !plain_object(value) {
+                    stop = Some((index, undef));
+                    break;
+                }
+                // SAFETY: `entry` is a live object; `rb_obj_class` cannot raise.
+                let class = unsafe { rb_sys::rb_obj_class(entry) };
+                if known != Some(class) {
+                    // SAFETY: a live object and an interned ID; may call `respond_to_missing?`,
+                    // which may raise: inside `protect`.
+                    if unsafe { rb_sys::rb_obj_respond_to(entry, id, 0) } == 0 {
+                        stop = Some((index, undef));
+                        break;
+                    }
+                    known = Some(class);
+                }
+                // SAFETY: a live object answering `partition`, called with no arguments; it
+                // may raise: inside `protect`.
+                answer = unsafe { rb_sys::rb_funcallv(entry, id, 0, std::ptr::null()) };
+            }
+            // SAFETY: checked to be a Fixnum first.
+            let number = rb_sys::FIXNUM_P(answer).then(|| unsafe { rb_sys::FIX2LONG(answer) });
+            match number.map(|wide| partition_from(wide as i64)) {
+                Some(Ok(partition)) => out.push(partition),
+                _ => {
+                    stop = Some((index, if object { answer } else { undef }));
+                    break;
+                }
+            }
+            index += 1;
+        }
+        rb_sys::Qnil as rb_sys::VALUE
+    });
+    responders.0 = known;
+    result?;
+    // SAFETY: an answer kept from inside `protect` is a live object still on this stack.
+    Ok(stop.map(|(index, answer)| {
+        (
+            index,
+            (answer != undef).then(|| unsafe { Value::from_raw(answer) }),
+        )
+    }))
 }
 
 /// A positive Integer that fits `usize` (the generations bound).
