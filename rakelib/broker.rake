@@ -64,9 +64,9 @@ namespace :test do
     abort "test:broker: no storm printed a tally" if tallies.empty?
 
     total = BrokerTally.sum(tallies)
+    puts multiplexing
     puts BrokerTally.broker_line(total)
     puts BrokerTally.summary_line(total)
-    puts multiplexing
   end
 end
 
