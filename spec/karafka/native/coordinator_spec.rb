@@ -97,8 +97,8 @@ RSpec.describe Karafka::Native::Coordinator do
 
   it "waits for the shared lock without the GVL" do
     register_family(1)
-    holder = Thread.new { Karafka::Native::Testing.hold_lock(tracker, 0.3) }
-    sleep 0.05 until tracker.inspect.include?("busy")
+    holder = Thread.new { Karafka::Native::Testing.hold_lock(tracker, 2) }
+    wait_until { tracker.locked? }
     ticks = 0
     ticker = Thread.new do
       loop do
@@ -116,7 +116,7 @@ RSpec.describe Karafka::Native::Coordinator do
     register_family(2)
     coordinator.listener_state("sg0", :running)
     holder = Thread.new { Karafka::Native::Testing.hold_lock(tracker, 3) }
-    wait_until { tracker.inspect.include?("busy") }
+    wait_until { tracker.locked? }
     status = in_child do
       coordinator.listener_state("sg1", :running)
       states = coordinator.snapshot.transform_values { |entry| entry[:state] }
