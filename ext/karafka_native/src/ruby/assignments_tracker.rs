@@ -1,25 +1,17 @@
 //! `Karafka::Native::AssignmentsTracker`: the Ruby face of [`AssignmentsCore`].
 
-use std::time::Duration;
-
 use magnus::{
     function, gc::Marker, method, prelude::*, scan_args, typed_data::Obj, DataTypeFunctions, Error,
     RHash, RModule, Ruby, TypedData, Value,
 };
 
 use super::convert;
-use super::gvl::without_gvl;
+use super::gvl::with_writer;
 use super::topic_key::TopicKey;
 use super::views::{mark_keys, ViewCell};
 use crate::core::{
     AssignmentsCore, Change, TopicAssignment, TopicGenerations, DEFAULT_GENERATIONS_LIMIT,
 };
-
-/// How long one GVL-free wait for the lock lasts before the thread comes back to Ruby to
-/// process pending interrupts. `Thread#raise` and `Thread#kill` cut a wait short at once through
-/// the unblocking function, but a signal (Ctrl-C) is only handled by a thread that comes back to
-/// Ruby, so a waiting main thread must come back now and then.
-pub const WAIT_SLICE: Duration = Duration::from_millis(50);
 
 /// Changes touching at most this many partitions are applied with the GVL held when the lock is
 /// free; bigger ones always release the GVL while they are applied.
@@ -114,15 +106,8 @@ impl AssignmentsTracker {
     /// Applies a validated change: with the GVL when it is small and the lock is free, otherwise
     /// waiting for the lock and applying without the GVL (interruptible while waiting).
     pub fn write(&self, change: &Change<TopicKey>) -> Result<bool, Error> {
-        if weight(change) <= SMALL_CHANGE {
-            if let Some(mut writer) = self.core.try_write() {
-                return Ok(writer.apply(change));
-            }
-        }
-        without_gvl(|cancelled| {
-            self.core
-                .write_unless(cancelled, WAIT_SLICE)
-                .map(|mut writer| writer.apply(change))
+        with_writer(&self.core, weight(change) <= SMALL_CHANGE, |writer| {
+            writer.apply(change)
         })
     }
 

@@ -13,10 +13,10 @@ use magnus::{
     TypedData, Value,
 };
 
-use super::assignments_tracker::{AssignmentsTracker, WAIT_SLICE};
+use super::assignments_tracker::AssignmentsTracker;
 use super::convert;
 use super::errors::{argument_error, describe, type_error};
-use super::gvl::without_gvl;
+use super::gvl::with_writer;
 use super::topic_key::TopicKey;
 use crate::core::{
     Action, AssignmentsCore, Bounds, Connections, CoordinatorError, ListenerState, Snapshot,
@@ -59,14 +59,7 @@ impl Coordinator {
         &self,
         work: impl Fn(&mut Connections, &Snapshot<TopicKey>) -> R,
     ) -> Result<R, Error> {
-        if let Some(mut writer) = self.core.try_write() {
-            return Ok(writer.coordinate(&work));
-        }
-        without_gvl(|cancelled| {
-            self.core
-                .write_unless(cancelled, WAIT_SLICE)
-                .map(|mut writer| writer.coordinate(&work))
-        })
+        with_writer(&self.core, true, |writer| writer.coordinate(&work))
     }
 
     /// `register(subscription_group_id, family:, min:, max:, boot:, scale_delay:)`

@@ -14,6 +14,33 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use magnus::Error;
 
+use crate::core::{AssignmentsCore, TopicKey, Writer};
+
+/// How long one GVL-free wait for a core's lock lasts before the thread comes back to Ruby to
+/// process pending interrupts. `Thread#raise` and `Thread#kill` cut a wait short at once through
+/// the unblocking function, but a signal (Ctrl-C) is only handled by a thread that comes back to
+/// Ruby, so a waiting main thread must come back now and then.
+pub const WAIT_SLICE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Runs `work` with write access to `core`: at once, with the GVL, when `try_first` and the lock
+/// is free; otherwise waiting for the lock and running `work` without the GVL (interruptible
+/// while waiting). `work` must not touch Ruby.
+pub fn with_writer<K: TopicKey, R>(
+    core: &AssignmentsCore<K>,
+    try_first: bool,
+    work: impl Fn(&mut Writer<'_, K>) -> R,
+) -> Result<R, Error> {
+    if try_first {
+        if let Some(mut writer) = core.try_write() {
+            return Ok(work(&mut writer));
+        }
+    }
+    without_gvl(|cancelled| {
+        core.write_unless(cancelled, WAIT_SLICE)
+            .map(|mut writer| work(&mut writer))
+    })
+}
+
 /// Runs `work` without the GVL until it returns `Some`.
 ///
 /// `work` receives a cancellation flag that Ruby's unblocking function raises when the thread is

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use magnus::{function, prelude::*, typed_data::Obj, Error, RModule, Ruby, Value};
 
-use super::assignments_tracker::{AssignmentsTracker, WAIT_SLICE};
+use super::assignments_tracker::AssignmentsTracker;
 use super::convert;
-use super::gvl::without_gvl;
+use super::gvl::{without_gvl, WAIT_SLICE};
 
 /// Holds `tracker`'s native lock for `seconds`, without the GVL, so that other threads can be
 /// seen waiting for it. Interruptible like any wait; returns true when held for the full time.
