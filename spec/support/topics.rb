@@ -13,6 +13,11 @@ end
 
 # Helpers shared by the tracker specs.
 module TrackerHelpers
+  # How long a wait may take before it counts as a hang. Under GC.stress every allocation, in
+  # any thread, runs a full GC while a native call is stressed, so starting a thread alone can
+  # take seconds; the limit is a hang guard, never a timing assertion.
+  HANG_GUARD = GC_STRESS ? 120 : 10
+
   # @param count [Integer]
   # @return [Array<TestTopic>] fresh topics named t0, t1, ...
   def topics(count, prefix: "t")
@@ -27,7 +32,7 @@ module TrackerHelpers
 
   # Runs the block in a forked child and returns its exit status; fails after `timeout` seconds
   # (a deadlocked child is killed).
-  def in_child(timeout: 10, &block)
+  def in_child(timeout: HANG_GUARD, &block)
     pid = fork do
       block.call
       exit!(0)
@@ -50,7 +55,7 @@ module TrackerHelpers
   end
 
   # Waits until the block is true (polling), failing after `timeout` seconds.
-  def wait_until(timeout: 5)
+  def wait_until(timeout: HANG_GUARD)
     deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout
     until yield
       if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline

@@ -55,22 +55,24 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "under threads" do
     let(:topic) { TestTopic.new("a") }
 
     it "happens without the GVL: other Ruby threads keep running meanwhile" do
-      holder = Thread.new { testing.hold_lock(tracker, 1) }
+      holder = Thread.new { testing.hold_lock(tracker, 30) }
       wait_until { tracker.locked? }
       writer = Thread.new { tracker.assign("sg", topic => [0]) }
+      wait_until { writer.status == "sleep" }
+      # The writer waits for the lock; this thread keeps running Ruby meanwhile (a writer
+      # waiting with the GVL would freeze it here, and the lock would never be released).
       ticks = 0
-      ticks += 1 while writer.alive? # no native call here: cheap even under GC.stress
-      holder.join
-      # While the lock was held this thread kept counting: the waiting writer did not hold the
-      # GVL (it would have frozen this loop until the lock was released).
-      expect(ticks).to be > 1_000
+      ticks += 1 while ticks < 100_000 && writer.alive?
+      expect(ticks).to eq(100_000)
+      holder.kill.join
+      expect(writer.join(TrackerHelpers::HANG_GUARD)).to equal(writer)
       expect(tracker.current).to eq(topic => [0])
     end
 
     it "can be interrupted by Thread#raise, applying nothing and leaving the lock free" do
       holder = Thread.new do
         Thread.current.report_on_exception = false
-        testing.hold_lock(tracker, 5)
+        testing.hold_lock(tracker, 30)
       end
       wait_until { tracker.locked? }
       writer = Thread.new do
@@ -90,12 +92,12 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "under threads" do
     end
 
     it "can be interrupted by Thread#kill" do
-      holder = Thread.new { testing.hold_lock(tracker, 5) }
+      holder = Thread.new { testing.hold_lock(tracker, 30) }
       wait_until { tracker.locked? }
       writer = Thread.new { tracker.assign("sg", topic => [0]) }
       wait_until { writer.status == "sleep" }
       writer.kill
-      expect(writer.join(5)).to equal(writer)
+      expect(writer.join(TrackerHelpers::HANG_GUARD)).to equal(writer)
       holder.kill.join
       expect(tracker.version).to eq(0)
       tracker.assign("sg", topic => [0])
@@ -128,7 +130,7 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "under threads" do
 
     it "lets the child use the tracker at once while a parent thread holds the lock" do
       tracker.assign("sg", topic => [0])
-      holder = Thread.new { testing.hold_lock(tracker, 3) }
+      holder = Thread.new { testing.hold_lock(tracker, 30) }
       wait_until { tracker.locked? }
       status = in_child do
         tracker.assign("sg", topic => [1])
@@ -139,7 +141,7 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "under threads" do
     end
 
     it "lets the child use the tracker while a parent thread waits for the lock" do
-      holder = Thread.new { testing.hold_lock(tracker, 3) }
+      holder = Thread.new { testing.hold_lock(tracker, 30) }
       wait_until { tracker.locked? }
       waiter = Thread.new { tracker.assign("sg", topic => [5]) }
       wait_until { waiter.status == "sleep" }

@@ -115,7 +115,7 @@ RSpec.describe Karafka::Native::Coordinator do
   it "is usable at once in a forked child while a parent thread holds the shared lock" do
     register_family(2)
     coordinator.listener_state("sg0", :running)
-    holder = Thread.new { Karafka::Native::Testing.hold_lock(tracker, 3) }
+    holder = Thread.new { Karafka::Native::Testing.hold_lock(tracker, 30) }
     wait_until { tracker.locked? }
     status = in_child do
       coordinator.listener_state("sg1", :running)
