@@ -44,6 +44,48 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "partition objects" do
     expect(tracker.current).to eq(a => [2, 4])
   end
 
+  # A plain `attr_reader :partition` is read without a method call; every other kind of
+  # `partition` method must still be called, so each answers differently from its `@partition`.
+  describe "the kind of partition method" do
+    def object_of(klass, ivar)
+      klass.new.tap { |object| object.instance_variable_set(:@partition, ivar) }
+    end
+
+    it "reads a plain attr_reader and calls everything else" do
+      reader = Class.new { attr_reader :partition }
+      defined = Class.new { def partition = 11 }
+      block = Class.new { define_method(:partition) { 12 } }
+      aliased = Class.new do
+        attr_reader :other
+
+        alias_method :partition, :other
+
+        def initialize = @other = 13
+      end
+      wrapped = Class.new(reader) { def partition = super + 10 } # 4 + 10
+      objects = [reader, defined, block, aliased, wrapped].map { |klass| object_of(klass, 4) }
+      tracker.assign("sg", a => objects)
+      expect(tracker.current).to eq(a => [4, 11, 12, 13, 14])
+    end
+
+    it "honours a singleton partition method on one object of a reader class" do
+      reader = Class.new { attr_reader :partition }
+      plain = object_of(reader, 1)
+      special = object_of(reader, 1)
+      special.define_singleton_method(:partition) { 7 }
+      tracker.assign("sg", a => [plain, special, object_of(reader, 2)])
+      expect(tracker.current).to eq(a => [1, 2, 7])
+    end
+
+    it "follows a reader redefined between calls" do
+      reader = Class.new { attr_reader :partition }
+      tracker.assign("sg", a => [object_of(reader, 1)])
+      reader.define_method(:partition) { 5 }
+      tracker.assign("sg", a => [object_of(reader, 1)])
+      expect(tracker.current).to eq(a => [1, 5])
+    end
+  end
+
   it "is what the integration's probe sees" do
     expect(Karafka::Native::Integration::NativeFeatures.partition_objects?).to be(true)
   end

@@ -1,6 +1,10 @@
 //! The assignments tracker's core: one lock around the state, snapshots published per change.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+
+/// Hasher of the per-group topic sets (small keys chosen by this process; see `OrderedMap`).
+type FastHash = foldhash::fast::RandomState;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,13 +53,13 @@ pub enum Change<K> {
 /// content (the coordinator's state shares this lock).
 struct State<K: TopicKey> {
     snapshot: Snapshot<K>,
-    by_group: HashMap<GroupId, HashSet<K>>,
+    by_group: HashMap<GroupId, HashSet<K, FastHash>, FastHash>,
     connections: Connections,
 }
 
 impl<K: TopicKey> State<K> {
     fn from_snapshot(snapshot: Snapshot<K>, connections: Connections) -> Self {
-        let mut by_group: HashMap<GroupId, HashSet<K>> = HashMap::new();
+        let mut by_group: HashMap<GroupId, HashSet<K, FastHash>, FastHash> = HashMap::default();
         for (topic, assignment) in snapshot.assignments() {
             for (_, owner) in assignment.owned() {
                 by_group
@@ -196,6 +200,23 @@ impl<K: TopicKey> Writer<'_, K> {
         result
     }
 
+    /// About how much work `change` is for the current state, in O(1): partitions touched by an
+    /// assign or revoke, topics touched by a reset, every topic for a clear (it frees them all). Callers use it to decide
+    /// whether to apply a change right away or to step aside first (the Ruby binding releases
+    /// the GVL for costly ones).
+    pub fn cost(&self, change: &Change<K>) -> usize {
+        let state = &*self.state;
+        match change {
+            Change::Assign { topics, .. } | Change::Revoke { topics, .. } => topics
+                .iter()
+                .map(|(_, partitions)| partitions.len().max(1))
+                .sum(),
+            // Topics, not partitions: counted in O(1) (the cost is taken under the lock).
+            Change::Reset { group } => state.by_group.get(group).map_or(0, |topics| topics.len()),
+            Change::Clear => state.snapshot.assigned_topics() + state.snapshot.generation_topics(),
+        }
+    }
+
     /// Applies `change` and publishes the result; true when it changed anything (the version
     /// then grows by one).
     pub fn apply(&mut self, change: &Change<K>) -> bool {
@@ -215,11 +236,16 @@ impl<K: TopicKey> Writer<'_, K> {
     }
 }
 
-fn sorted_unique(partitions: &[Partition]) -> Vec<Partition> {
+/// `partitions` sorted ascending without duplicates; borrowed when they already are (as
+/// librdkafka lists them).
+fn sorted_unique(partitions: &[Partition]) -> Cow<'_, [Partition]> {
+    if partitions.windows(2).all(|pair| pair[0] < pair[1]) {
+        return Cow::Borrowed(partitions);
+    }
     let mut partitions = partitions.to_vec();
     partitions.sort_unstable();
     partitions.dedup();
-    partitions
+    Cow::Owned(partitions)
 }
 
 fn assign<K: TopicKey>(
@@ -236,21 +262,16 @@ fn assign<K: TopicKey>(
         }
         changed = true;
         let snapshot = &mut state.snapshot;
-
-        let owned = merge_owned(
-            snapshot.assignments.get(topic).map(|a| &**a),
-            &incoming,
-            group,
-        );
         snapshot
             .assignments
-            .insert_in_place(topic.clone(), Arc::new(owned));
-
-        let generations =
-            bump_generations(snapshot.generations.get(topic).map(|g| &**g), &incoming);
+            .upsert_in_place(topic.clone(), |owned| {
+                Arc::new(merge_owned(owned.map(|a| &**a), &incoming, group))
+            });
         snapshot
             .generations
-            .insert_last(topic.clone(), Arc::new(generations));
+            .upsert_last(topic.clone(), |generations| {
+                Arc::new(bump_generations(generations.map(|g| &**g), &incoming))
+            });
 
         state
             .by_group
@@ -270,7 +291,28 @@ fn merge_owned(
     incoming: &[Partition],
     group: &GroupId,
 ) -> TopicAssignment {
-    let old: Vec<(Partition, &GroupId)> = existing.map_or_else(Vec::new, |a| a.owned().collect());
+    let Some(existing) = existing else {
+        return TopicAssignment::owned_by_one(incoming.to_vec(), group.clone());
+    };
+    if existing.sole_owner() == Some(group) {
+        // The common case: one group owns the topic's partitions before and after.
+        let mut partitions = Vec::with_capacity(existing.partitions().len() + incoming.len());
+        let (old, mut i, mut j) = (existing.partitions(), 0, 0);
+        while i < old.len() || j < incoming.len() {
+            if j == incoming.len() || (i < old.len() && old[i] < incoming[j]) {
+                partitions.push(old[i]);
+                i += 1;
+            } else {
+                if i < old.len() && old[i] == incoming[j] {
+                    i += 1;
+                }
+                partitions.push(incoming[j]);
+                j += 1;
+            }
+        }
+        return TopicAssignment::owned_by_one(partitions, group.clone());
+    }
+    let old: Vec<(Partition, &GroupId)> = existing.owned().collect();
     let mut partitions = Vec::with_capacity(old.len() + incoming.len());
     let mut owners = Vec::with_capacity(old.len() + incoming.len());
     let (mut i, mut j) = (0, 0);
@@ -326,29 +368,54 @@ fn release<K: TopicKey>(
     let Some(current) = state.snapshot.assignments.get(topic).cloned() else {
         return false;
     };
-    let (kept, gone): (Vec<_>, Vec<_>) = current
-        .owned()
-        .partition(|(partition, owner)| *owner != group || !drop(*partition));
-    if gone.is_empty() {
-        return false;
-    }
-    if kept.is_empty() {
-        state.snapshot.assignments.remove(topic);
-    } else {
-        let still_owned_by_group = kept.iter().any(|(_, owner)| *owner == group);
-        let (partitions, owners) = kept.into_iter().map(|(p, o)| (p, o.clone())).unzip();
-        state.snapshot.assignments.insert_in_place(
-            topic.clone(),
-            Arc::new(TopicAssignment::from_sorted(partitions, owners)),
-        );
-        if still_owned_by_group {
-            return true;
+    let replacement = match current.sole_owner() {
+        // The common case: one group owns them all, so only partition numbers are filtered.
+        Some(owner) if owner != group => return false,
+        Some(owner) => {
+            let kept: Vec<Partition> = current
+                .partitions()
+                .iter()
+                .copied()
+                .filter(|partition| !drop(*partition))
+                .collect();
+            if kept.len() == current.partitions().len() {
+                return false;
+            }
+            (!kept.is_empty()).then(|| TopicAssignment::owned_by_one(kept, owner.clone()))
         }
-    }
-    if let Some(topics) = state.by_group.get_mut(group) {
-        topics.remove(topic);
-        if topics.is_empty() {
-            state.by_group.remove(group);
+        None => {
+            let (kept, gone): (Vec<_>, Vec<_>) = current
+                .owned()
+                .partition(|(partition, owner)| *owner != group || !drop(*partition));
+            if gone.is_empty() {
+                return false;
+            }
+            (!kept.is_empty()).then(|| {
+                let (partitions, owners) = kept.into_iter().map(|(p, o)| (p, o.clone())).unzip();
+                TopicAssignment::from_sorted(partitions, owners)
+            })
+        }
+    };
+    let still_owned_by_group = match replacement {
+        None => {
+            state.snapshot.assignments.remove(topic);
+            false
+        }
+        Some(assignment) => {
+            let still = assignment.owned_by(group) > 0;
+            state
+                .snapshot
+                .assignments
+                .insert_in_place(topic.clone(), Arc::new(assignment));
+            still
+        }
+    };
+    if !still_owned_by_group {
+        if let Some(topics) = state.by_group.get_mut(group) {
+            topics.remove(topic);
+            if topics.is_empty() {
+                state.by_group.remove(group);
+            }
         }
     }
     true

@@ -9,7 +9,12 @@
 use std::hash::Hash;
 
 use imbl::ordmap::DiffItem;
-use imbl::{HashMap, OrdMap};
+use imbl::shared_ptr::DefaultSharedPtr;
+use imbl::{GenericHashMap, OrdMap};
+
+/// The key index's hasher: keys are small (addresses, names) and chosen by this process, so a
+/// fast non-cryptographic hash (foldhash, hashbrown's own) replaces SipHash.
+type IndexHasher = foldhash::fast::RandomState;
 
 /// One difference between two [`OrderedMap`]s (see [`OrderedMap::diff`]).
 #[derive(Debug, PartialEq, Eq)]
@@ -36,7 +41,7 @@ pub enum SeqDiff<'a, K, V> {
 /// when `entries[seq].0 == k`; every sequence number in use is below `next`.
 #[derive(Clone, Debug)]
 pub struct OrderedMap<K: Clone + Eq + Hash, V: Clone> {
-    index: HashMap<K, u64>,
+    index: GenericHashMap<K, u64, IndexHasher, DefaultSharedPtr>,
     entries: OrdMap<u64, (K, V)>,
     next: u64,
 }
@@ -44,7 +49,7 @@ pub struct OrderedMap<K: Clone + Eq + Hash, V: Clone> {
 impl<K: Clone + Eq + Hash, V: Clone> Default for OrderedMap<K, V> {
     fn default() -> Self {
         Self {
-            index: HashMap::new(),
+            index: GenericHashMap::default(),
             entries: OrdMap::new(),
             next: 0,
         }
@@ -81,10 +86,44 @@ impl<K: Clone + Eq + Hash, V: Clone> OrderedMap<K, V> {
 
     /// Stores `value` under `key` and moves the key to the last position.
     pub fn insert_last(&mut self, key: K, value: V) {
-        if let Some(seq) = self.index.remove(&key) {
-            self.entries.remove(&seq);
+        self.upsert_last(key, |_| value);
+    }
+
+    /// Replaces the value under `key` with `make(current value)`, keeping the key's position,
+    /// or places the key last when it is new: one index lookup either way.
+    pub fn upsert_in_place(&mut self, key: K, make: impl FnOnce(Option<&V>) -> V) {
+        match self.index.get(&key) {
+            Some(seq) => {
+                let entry = self
+                    .entries
+                    .get_mut(seq)
+                    .expect("index and entries hold the same keys");
+                entry.1 = make(Some(&entry.1));
+            }
+            None => {
+                let value = make(None);
+                self.push_last(key, value);
+            }
         }
-        self.push_last(key, value);
+    }
+
+    /// Replaces the value under `key` with `make(current value)` and moves the key to the last
+    /// position (new keys go last too): one index lookup either way.
+    pub fn upsert_last(&mut self, key: K, make: impl FnOnce(Option<&V>) -> V) {
+        let seq = self.next;
+        self.next += 1;
+        let old = match self.index.get_mut(&key) {
+            Some(slot) => {
+                let old_seq = std::mem::replace(slot, seq);
+                self.entries.remove(&old_seq).map(|(_, value)| value)
+            }
+            None => {
+                self.index.insert(key.clone(), seq);
+                None
+            }
+        };
+        let value = make(old.as_ref());
+        self.entries.insert(seq, (key, value));
     }
 
     /// Removes `key`, returning its value.
@@ -181,6 +220,23 @@ mod tests {
         assert_eq!(map.len(), 1);
         assert_eq!(map.remove(&"a"), Some(4));
         assert!(map.is_empty());
+    }
+
+    #[test]
+    fn upserts_see_the_current_value_and_place_the_key() {
+        let mut map = OrderedMap::default();
+        map.upsert_in_place("a", |old| old.map_or(1, |v| v + 10));
+        map.upsert_in_place("b", |old| old.map_or(2, |v| v + 10));
+        map.upsert_in_place("a", |old| old.map_or(0, |v| v + 10));
+        assert_eq!(keys(&map), ["a", "b"]);
+        assert_eq!(map.get(&"a"), Some(&11));
+        map.upsert_last("a", |old| old.map_or(0, |v| v + 100));
+        assert_eq!(keys(&map), ["b", "a"]);
+        assert_eq!(map.get(&"a"), Some(&111));
+        map.upsert_last("c", |old| old.map_or(3, |v| v + 100));
+        assert_eq!(keys(&map), ["b", "a", "c"]);
+        assert_eq!(map.len(), 3);
+        assert_eq!(map.pop_first(), Some(("b", 2)));
     }
 
     #[test]

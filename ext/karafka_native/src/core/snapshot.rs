@@ -16,18 +16,45 @@ impl<T: Clone + Eq + Hash + Send + Sync + 'static> TopicKey for T {}
 
 /// The partitions of one topic that this process owns, and which subscription group owns each.
 ///
-/// Invariant: `partitions` is sorted ascending without duplicates, and `owners[i]` is the
-/// subscription group that was assigned `partitions[i]` last.
+/// Invariant: `partitions` is sorted ascending without duplicates; `owners` names the
+/// subscription group that was assigned each partition last, in the compact form whenever one
+/// group owns them all (see [`Owners`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicAssignment {
     partitions: Vec<Partition>,
-    owners: Vec<GroupId>,
+    owners: Owners,
+}
+
+/// The owners of a topic's partitions.
+///
+/// Invariant: `Each` is used only when at least two groups own partitions of the topic, and
+/// then holds one owner per partition, in the partitions' order. Almost always a single
+/// subscription group owns every partition of a topic that it got, so `One` keeps one shared
+/// group id per topic instead of one per partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Owners {
+    One(GroupId),
+    Each(Vec<GroupId>),
 }
 
 impl TopicAssignment {
+    /// `partitions` (sorted ascending, unique, not empty), every one owned by `group`.
+    pub(crate) fn owned_by_one(partitions: Vec<Partition>, group: GroupId) -> Self {
+        debug_assert!(partitions.windows(2).all(|pair| pair[0] < pair[1]));
+        Self {
+            partitions,
+            owners: Owners::One(group),
+        }
+    }
+
+    /// `partitions` (sorted ascending, unique, not empty) with one owner each.
     pub(crate) fn from_sorted(partitions: Vec<Partition>, owners: Vec<GroupId>) -> Self {
         debug_assert!(partitions.windows(2).all(|pair| pair[0] < pair[1]));
         debug_assert_eq!(partitions.len(), owners.len());
+        let owners = match owners.first() {
+            Some(first) if owners.iter().all(|owner| owner == first) => Owners::One(first.clone()),
+            _ => Owners::Each(owners),
+        };
         Self { partitions, owners }
     }
 
@@ -36,17 +63,36 @@ impl TopicAssignment {
         &self.partitions
     }
 
+    /// The group that owns every partition, when a single one does.
+    pub fn sole_owner(&self) -> Option<&GroupId> {
+        match &self.owners {
+            Owners::One(group) => Some(group),
+            Owners::Each(_) => None,
+        }
+    }
+
     /// `(partition, owning subscription group)` pairs, ascending by partition.
     pub fn owned(&self) -> impl Iterator<Item = (Partition, &GroupId)> + '_ {
-        self.partitions.iter().copied().zip(self.owners.iter())
+        self.partitions
+            .iter()
+            .enumerate()
+            .map(move |(index, partition)| (*partition, self.owner_at(index)))
     }
 
     /// How many of the partitions `group` owns.
     pub fn owned_by(&self, group: &str) -> usize {
-        self.owners
-            .iter()
-            .filter(|owner| &***owner == group)
-            .count()
+        match &self.owners {
+            Owners::One(owner) if &**owner == group => self.partitions.len(),
+            Owners::One(_) => 0,
+            Owners::Each(owners) => owners.iter().filter(|owner| &***owner == group).count(),
+        }
+    }
+
+    fn owner_at(&self, index: usize) -> &GroupId {
+        match &self.owners {
+            Owners::One(group) => group,
+            Owners::Each(owners) => &owners[index],
+        }
     }
 }
 
@@ -147,5 +193,34 @@ impl<K: TopicKey> Snapshot<K> {
             .iter()
             .map(move |(topic, assignment)| (topic, assignment.owned_by(group)))
             .filter(|(_, count)| *count > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TopicAssignment;
+    use crate::core::GroupId;
+
+    fn group(name: &str) -> GroupId {
+        GroupId::from(name)
+    }
+
+    #[test]
+    fn one_owner_is_kept_once_and_mixed_owners_per_partition() {
+        let single = TopicAssignment::from_sorted(vec![0, 1, 2], vec![group("a"); 3]);
+        assert_eq!(single.sole_owner(), Some(&group("a")));
+        assert_eq!(
+            single,
+            TopicAssignment::owned_by_one(vec![0, 1, 2], group("a"))
+        );
+        assert_eq!(single.owned_by("a"), 3);
+        assert_eq!(single.owned_by("b"), 0);
+
+        let mixed =
+            TopicAssignment::from_sorted(vec![0, 1, 2], vec![group("a"), group("b"), group("a")]);
+        assert_eq!(mixed.sole_owner(), None);
+        assert_eq!(mixed.owned_by("a"), 2);
+        let owned: Vec<_> = mixed.owned().map(|(p, o)| (p, o.to_string())).collect();
+        assert_eq!(owned, [(0, "a".into()), (1, "b".into()), (2, "a".into())]);
     }
 }

@@ -13,9 +13,9 @@ use crate::core::{
     AssignmentsCore, Change, TopicAssignment, TopicGenerations, DEFAULT_GENERATIONS_LIMIT,
 };
 
-/// Changes touching at most this many partitions are applied with the GVL held when the lock is
-/// free; bigger ones always release the GVL while they are applied.
-const SMALL_CHANGE: usize = 2_048;
+/// Changes that cost at most this much (see [`crate::core::Writer::cost`]) are applied with the
+/// GVL held when the lock is free; costlier ones always release the GVL while they are applied.
+const LIGHT_CHANGE: usize = 2_048;
 
 /// The native assignments tracker: one core (one lock, published snapshots) and the cached
 /// frozen Ruby views of it.
@@ -106,9 +106,11 @@ impl AssignmentsTracker {
     /// Applies a validated change: with the GVL when it is small and the lock is free, otherwise
     /// waiting for the lock and applying without the GVL (interruptible while waiting).
     pub fn write(&self, change: &Change<TopicKey>) -> Result<bool, Error> {
-        with_writer(&self.core, weight(change) <= SMALL_CHANGE, |writer| {
-            writer.apply(change)
-        })
+        with_writer(
+            &self.core,
+            |writer| writer.cost(change) <= LIGHT_CHANGE,
+            |writer| writer.apply(change),
+        )
     }
 
     fn current(ruby: &Ruby, rb_self: &Self) -> Result<Value, Error> {
@@ -196,16 +198,5 @@ impl AssignmentsTracker {
         class.define_method("inspect", method!(AssignmentsTracker::inspect, 0))?;
         class.define_method("to_s", method!(AssignmentsTracker::inspect, 0))?;
         Ok(())
-    }
-}
-
-/// How many partitions a change touches (a reset or clear counts as big).
-fn weight(change: &Change<TopicKey>) -> usize {
-    match change {
-        Change::Assign { topics, .. } | Change::Revoke { topics, .. } => topics
-            .iter()
-            .map(|(_, partitions)| partitions.len().max(1))
-            .sum(),
-        Change::Reset { .. } | Change::Clear => usize::MAX,
     }
 }

@@ -2,14 +2,14 @@
 
 use std::sync::Arc;
 
-use magnus::rb_sys::{AsRawId, AsRawValue, FromRawValue};
+use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::{
-    r_hash::ForEach,
-    value::{IntoId, LazyId, ReprValue},
-    Error, Integer, RArray, RHash, RObject, RString, RStruct, RTypedData, Ruby, TryConvert, Value,
+    r_hash::ForEach, Error, Integer, RArray, RHash, RObject, RString, RStruct, RTypedData, Ruby,
+    TryConvert, Value,
 };
 
 use super::errors::{argument_error, describe, type_error};
+use super::partition_objects::{self, KnownClass};
 use super::topic_key::TopicKey;
 use crate::core::{partition_from, GroupId, Partition};
 
@@ -29,30 +29,20 @@ pub fn group_id(ruby: &Ruby, value: Value) -> Result<GroupId, Error> {
     Ok(Arc::from(text))
 }
 
-/// The method a partition object answers with its number (as `Rdkafka::Consumer::Partition`).
-static PARTITION: LazyId = LazyId::new("partition");
-
 /// A partition number: an Integer in 0..=2**31-1.
 pub fn partition(ruby: &Ruby, value: Value) -> Result<Partition, Error> {
-    checked_partition(ruby, value, String::new, &mut Responders::default())
+    checked_partition(ruby, value, String::new, &mut KnownClass::default())
 }
-
-/// The last class seen to answer `partition`, so that a list of partition objects (all of one
-/// class, in practice) pays for the `respond_to?` check once, not per object. Kept as a raw
-/// address for identity comparison only, never dereferenced: the object being converted keeps
-/// its class alive.
-#[derive(Default)]
-struct Responders(Option<rb_sys::VALUE>);
 
 /// Like [`partition`], with `whose()` appended to the message (computed only on error).
 fn checked_partition(
     ruby: &Ruby,
     value: Value,
     whose: impl Fn() -> String,
-    responders: &mut Responders,
+    known: &mut KnownClass,
 ) -> Result<Partition, Error> {
     let Some(integer) = Integer::from_value(value) else {
-        return object_partition(ruby, value, whose, responders);
+        return object_partition(ruby, value, whose, known);
     };
     let out_of_range = || {
         argument_error(
@@ -83,7 +73,7 @@ fn object_partition(
     ruby: &Ruby,
     value: Value,
     whose: impl Fn() -> String,
-    responders: &mut Responders,
+    known: &mut KnownClass,
 ) -> Result<Partition, Error> {
     let not_a_partition = || {
         let expected = format!("partition{} must be an Integer", whose());
@@ -92,14 +82,12 @@ fn object_partition(
     if !plain_object(value) {
         return Err(not_a_partition());
     }
-    let class = value.class().as_raw();
-    if responders.0 != Some(class) {
-        if !value.respond_to(*PARTITION, false)? {
-            return Err(not_a_partition());
-        }
-        responders.0 = Some(class);
-    }
-    let answer: Value = value.funcall(*PARTITION, ())?;
+    // SAFETY: a plain object is a live heap object (an argument on this stack).
+    let reader = match unsafe { known.reader_for(value.as_raw()) } {
+        Some(reader) => reader,
+        None => known.learn(ruby, value)?.ok_or_else(not_a_partition)?,
+    };
+    let answer = partition_objects::read(ruby, value, reader)?;
     answered_partition(ruby, value, answer, whose)
 }
 
@@ -145,6 +133,8 @@ pub fn topics(ruby: &Ruby, value: Value) -> Result<Vec<(TopicKey, Vec<Partition>
         )
     })?;
     let mut topics = Vec::with_capacity(hash.len());
+    // One classification for every partition object of the change (they share a class).
+    let mut known = KnownClass::default();
     hash.foreach(|topic: Value, partitions: Value| {
         let whose = || format!(" of topic {}", describe(topic));
         let Some(list) = RArray::from_value(partitions) else {
@@ -152,16 +142,14 @@ pub fn topics(ruby: &Ruby, value: Value) -> Result<Vec<(TopicKey, Vec<Partition>
             return Err(type_error(ruby, &expected, partitions));
         };
         let mut numbers = Vec::with_capacity(list.len());
-        let mut responders = Responders::default();
         let mut start = 0;
-        while let Some((index, answer)) =
-            fast_partitions(ruby, list, start, &mut numbers, &mut responders)?
+        while let Some((index, answer)) = fast_partitions(ruby, list, start, &mut numbers, &known)?
         {
             // The entry the fast pass could not take: checked (and named) the careful way.
             let entry: Value = list.entry(index as isize)?;
             numbers.push(match answer {
                 Some(answer) => answered_partition(ruby, entry, answer, whose)?,
-                None => checked_partition(ruby, entry, whose, &mut responders)?,
+                None => checked_partition(ruby, entry, whose, &mut known)?,
             });
             start = index + 1;
         }
@@ -173,10 +161,10 @@ pub fn topics(ruby: &Ruby, value: Value) -> Result<Vec<(TopicKey, Vec<Partition>
 
 /// Appends to `out` the partitions of `list` from `start` on, in one `protect` for the whole
 /// list (not one per entry, nor per `partition` call): valid Fixnums, and the valid Fixnum
-/// answers of partition objects whose class answers `partition`. Stops at the first entry it
+/// answers of partition objects of the class `known` remembers. Stops at the first entry it
 /// cannot take that way and returns its index, with the object's answer when it had one (so
-/// that `partition` is never called twice on an object). Exceptions from `partition` (or from
-/// `respond_to_missing?`) propagate.
+/// that `partition` is never called twice on an object). Exceptions from `partition`
+/// propagate.
 // `c_long` is `i64` here but 32 bits wide on Windows, hence a cast clippy finds unneeded.
 #[allow(clippy::unnecessary_cast)]
 fn fast_partitions(
@@ -184,13 +172,11 @@ fn fast_partitions(
     list: RArray,
     start: usize,
     out: &mut Vec<Partition>,
-    responders: &mut Responders,
+    known: &KnownClass,
 ) -> Result<Option<(usize, Option<Value>)>, Error> {
     let raw_list = list.as_raw();
-    let id = PARTITION.into_id_with(ruby).as_raw();
     let undef = rb_sys::Qundef as rb_sys::VALUE;
     let mut stop: Option<(usize, rb_sys::VALUE)> = None;
-    let mut known = responders.0;
     // Everything the closure touches is borrowed or `Copy`: a Ruby exception unwinding out of
     // it (a longjmp back into `protect`) skips no destructor.
     let result = magnus::rb_sys::protect(|| {
@@ -206,24 +192,16 @@ fn fast_partitions(
             if object {
                 // SAFETY: `entry` is an element of a live Array.
                 let value = unsafe { Value::from_raw(entry) };
-                if !plain_object(value) {
+                // SAFETY: a plain object is a live heap object.
+                let reader = plain_object(value)
+                    .then(|| unsafe { known.reader_for(entry) })
+                    .flatten();
+                let Some(reader) = reader else {
                     stop = Some((index, undef));
                     break;
-                }
-                // SAFETY: `entry` is a live object; `rb_obj_class` cannot raise.
-                let class = unsafe { rb_sys::rb_obj_class(entry) };
-                if known != Some(class) {
-                    // SAFETY: a live object and an interned ID; may call `respond_to_missing?`,
-                    // which may raise: inside `protect`.
-                    if unsafe { rb_sys::rb_obj_respond_to(entry, id, 0) } == 0 {
-                        stop = Some((index, undef));
-                        break;
-                    }
-                    known = Some(class);
-                }
-                // SAFETY: a live object answering `partition`, called with no arguments; it
-                // may raise: inside `protect`.
-                answer = unsafe { rb_sys::rb_funcallv(entry, id, 0, std::ptr::null()) };
+                };
+                // SAFETY: the GVL is held, `entry` is live, and we are inside `protect`.
+                answer = unsafe { partition_objects::read_raw(entry, reader, ruby) };
             }
             // SAFETY: checked to be a Fixnum first.
             let number = rb_sys::FIXNUM_P(answer).then(|| unsafe { rb_sys::FIX2LONG(answer) });
@@ -238,7 +216,6 @@ fn fast_partitions(
         }
         rb_sys::Qnil as rb_sys::VALUE
     });
-    responders.0 = known;
     result?;
     // SAFETY: an answer kept from inside `protect` is a live object still on this stack.
     Ok(stop.map(|(index, answer)| {

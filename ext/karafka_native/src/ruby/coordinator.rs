@@ -59,7 +59,7 @@ impl Coordinator {
         &self,
         work: impl Fn(&mut Connections, &Snapshot<TopicKey>) -> R,
     ) -> Result<R, Error> {
-        with_writer(&self.core, true, |writer| writer.coordinate(&work))
+        with_writer(&self.core, |_| true, |writer| writer.coordinate(&work))
     }
 
     /// `register(subscription_group_id, family:, min:, max:, boot:, scale_delay:)`

@@ -22,16 +22,17 @@ use crate::core::{AssignmentsCore, TopicKey, Writer};
 /// Ruby, so a waiting main thread must come back now and then.
 pub const WAIT_SLICE: std::time::Duration = std::time::Duration::from_millis(50);
 
-/// Runs `work` with write access to `core`: at once, with the GVL, when `try_first` and the lock
-/// is free; otherwise waiting for the lock and running `work` without the GVL (interruptible
-/// while waiting). `work` must not touch Ruby.
+/// Runs `work` with write access to `core`: at once, with the GVL, when the lock is free and
+/// `light` says the work is light for the state found under it; otherwise waiting for the lock
+/// and running `work` without the GVL (interruptible while waiting). Neither closure may touch
+/// Ruby.
 pub fn with_writer<K: TopicKey, R>(
     core: &AssignmentsCore<K>,
-    try_first: bool,
+    light: impl Fn(&Writer<'_, K>) -> bool,
     work: impl Fn(&mut Writer<'_, K>) -> R,
 ) -> Result<R, Error> {
-    if try_first {
-        if let Some(mut writer) = core.try_write() {
+    if let Some(mut writer) = core.try_write() {
+        if light(&writer) {
             return Ok(work(&mut writer));
         }
     }

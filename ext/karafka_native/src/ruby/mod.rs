@@ -5,6 +5,7 @@ pub mod convert;
 pub mod coordinator;
 pub mod errors;
 pub mod gvl;
+pub mod partition_objects;
 pub mod testing;
 pub mod topic_key;
 pub mod views;

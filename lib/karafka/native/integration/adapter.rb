@@ -9,11 +9,6 @@ module Karafka
       # topic before the native tracker is touched, so a failing lookup changes nothing. Errors
       # are reported through Karafka's monitor and never raised into it.
       class Adapter
-        # Pattern of the native tracker's `inspect` while its lock is held
-        BUSY = /\A#<\S+ busy>\z/
-
-        private_constant :BUSY
-
         class << self
           # Gives Karafka's tracker instance its adapter (once), copying whatever state the
           # instance gathered before, under the instance's own `@mutex`
@@ -92,9 +87,7 @@ module Karafka
 
         # @return [Boolean] true while the native lock is held (never waits for it)
         def busy?
-          return @tracker.locked? if @tracker.respond_to?(:locked?)
-
-          BUSY.match?(@tracker.inspect)
+          @tracker.locked?
         end
 
         # @return [Hash{Object => Array<Integer>}] current assignments keyed by topic name
@@ -143,12 +136,28 @@ module Karafka
         # @param event [Hash, #[]] event payload
         # @return [nil]
         def events_poll(event)
-          return nil unless event[:caller].assignment_lost?
+          event[:caller].assignment_lost? ? assignment_lost(event) : nil
+        rescue StandardError => e
+          report("client.events_poll", e)
+        end
 
+        # Drops the subscription group's assignments after its client said it lost them (the
+        # second half of {#events_poll}, for callers that asked the client already)
+        # @param event [Hash, #[]] event payload
+        # @return [nil]
+        def assignment_lost(event)
           @tracker.reset(event[:subscription_group].id)
           nil
         rescue StandardError => e
-          @reporter.call("client.events_poll", e, @owner)
+          report("client.events_poll", e)
+        end
+
+        # Reports an error of an event handler through Karafka's monitor (never raises)
+        # @param what [String] the event, as in "karafka_native.<what>"
+        # @param error [StandardError]
+        # @return [nil]
+        def report(what, error)
+          @reporter.call(what, error, @owner)
         end
 
         private

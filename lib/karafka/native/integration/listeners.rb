@@ -38,8 +38,14 @@ module Karafka
         module ClientEventsPoll
           # @param event [Karafka::Core::Monitoring::Event, Hash] events poll event
           # @return [nil]
+          # @note Karafka instruments this after every poll of every client, so the common case
+          #   (nothing lost) is answered here, with no further call: as cheap as Karafka's own.
           def on_client_events_poll(event)
-            @karafka_native.events_poll(event)
+            return nil unless event[:caller].assignment_lost?
+
+            @karafka_native.assignment_lost(event)
+          rescue StandardError => e
+            @karafka_native.report("client.events_poll", e)
           end
         end
 

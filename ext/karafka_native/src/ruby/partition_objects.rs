@@ -1,0 +1,149 @@
+//! Partition numbers read from partition objects (`Rdkafka::Consumer::Partition` and the like).
+//!
+//! A rebalance lists its partitions as objects answering `partition`. Calling that method from C
+//! costs a method lookup per object; when the method is a plain `attr_reader :partition` (it is
+//! on `Rdkafka::Consumer::Partition`), reading `@partition` gives the same value without a call.
+//! Which way a class is read is learned once per class and conversion, from the method itself.
+
+use magnus::rb_sys::{AsRawId, AsRawValue, FromRawValue};
+use magnus::value::{IntoId, LazyId};
+use magnus::{prelude::*, Error, RClass, Ruby, Symbol, Value};
+
+/// The method a partition object answers with its number.
+pub static PARTITION: LazyId = LazyId::new("partition");
+
+/// The instance variable a plain `attr_reader :partition` returns.
+static PARTITION_IVAR: LazyId = LazyId::new("@partition");
+
+/// How the objects of one class give their partition number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// `partition` is a plain `attr_reader :partition`: `@partition` is read directly.
+    Ivar,
+    /// Anything else: `partition` is called.
+    Call,
+}
+
+/// The last class seen answering `partition`, with how its objects are read, so that a list of
+/// partition objects (all of one class, in practice) is classified once, not per object.
+///
+/// The class is kept as a raw address, for identity comparison only, and is never dereferenced.
+/// It may go stale when Ruby code runs (a `partition` method or the classification itself may
+/// trigger a compacting GC), which is harmless: `Reader::Ivar` is only ever remembered right
+/// after classifying, and while it is remembered no Ruby code runs until the next object of
+/// another class replaces it.
+#[derive(Default)]
+pub struct KnownClass(Option<(rb_sys::VALUE, Reader)>);
+
+impl KnownClass {
+    /// How `object` is read when its class is the remembered one; `None` otherwise (learn it
+    /// with [`KnownClass::learn`]). Never calls Ruby.
+    ///
+    /// # Safety
+    /// `object` must be a live heap object (not an immediate value such as a Fixnum or nil).
+    pub unsafe fn reader_for(&self, object: rb_sys::VALUE) -> Option<Reader> {
+        // SAFETY: the caller guarantees a live heap object.
+        let class = unsafe { class_of(object) };
+        match self.0 {
+            Some((known, reader)) if known == class => Some(reader),
+            _ => None,
+        }
+    }
+
+    /// Classifies the class of `value` (a heap object) and remembers it; `None` when `value`
+    /// does not answer `partition`. Runs Ruby code (`respond_to?` and method introspection);
+    /// exceptions from `respond_to_missing?` propagate.
+    pub fn learn(&mut self, ruby: &Ruby, value: Value) -> Result<Option<Reader>, Error> {
+        if !value.respond_to(*PARTITION, false)? {
+            return Ok(None);
+        }
+        let reader = if plain_attr_reader(ruby, value) {
+            Reader::Ivar
+        } else {
+            Reader::Call
+        };
+        // Read the class after the Ruby calls above, which may have moved it.
+        // SAFETY: `value` is a live heap object (the caller's precondition).
+        self.0 = Some((unsafe { class_of(value.as_raw()) }, reader));
+        Ok(Some(reader))
+    }
+}
+
+/// The class an object's methods come from: its singleton class when it has one (a singleton
+/// `partition` then counts), its class otherwise.
+///
+/// # Safety
+/// `object` must be a live heap object.
+unsafe fn class_of(object: rb_sys::VALUE) -> rb_sys::VALUE {
+    // SAFETY: every heap object starts with an `RBasic` header, whose `klass` is the object's
+    // (singleton or ordinary) class; the caller guarantees a heap object.
+    unsafe { (*(object as *const rb_sys::RBasic)).klass }
+}
+
+/// What `object` answers for its partition, read the way `reader` says, with raw calls for the
+/// fast path inside an `rb_protect`.
+///
+/// # Safety
+/// The GVL must be held and `object` must be a live object; with `Reader::Call` the call may
+/// raise, so it must run inside `rb_protect`.
+pub unsafe fn read_raw(object: rb_sys::VALUE, reader: Reader, ruby: &Ruby) -> rb_sys::VALUE {
+    match reader {
+        // SAFETY: a live object and an interned ID; `rb_ivar_get` neither raises nor runs Ruby.
+        Reader::Ivar => unsafe {
+            rb_sys::rb_ivar_get(object, PARTITION_IVAR.into_id_with(ruby).as_raw())
+        },
+        // SAFETY: a live object answering `partition`, called with no arguments, inside the
+        // caller's `rb_protect`.
+        Reader::Call => unsafe {
+            rb_sys::rb_funcallv(
+                object,
+                PARTITION.into_id_with(ruby).as_raw(),
+                0,
+                std::ptr::null(),
+            )
+        },
+    }
+}
+
+/// What `value` answers for its partition, read the way `reader` says; exceptions from
+/// `partition` come back as `Err`.
+pub fn read(ruby: &Ruby, value: Value, reader: Reader) -> Result<Value, Error> {
+    match reader {
+        Reader::Ivar => {
+            let id = PARTITION_IVAR.into_id_with(ruby).as_raw();
+            // SAFETY: the GVL is held (we have `ruby`), `value` is live, the ID interned;
+            // `rb_ivar_get` neither raises nor runs Ruby.
+            Ok(unsafe { Value::from_raw(rb_sys::rb_ivar_get(value.as_raw(), id)) })
+        }
+        Reader::Call => value.funcall(*PARTITION, ()),
+    }
+}
+
+/// Whether the `partition` method `value` answers is a plain `attr_reader :partition`: an
+/// attribute method (it has a source location but no instruction sequence, unlike a `def` or a
+/// `define_method` block, and unlike a C method, which has no location) whose original name is
+/// `partition` (an alias of another reader reads another variable) and which takes no argument.
+///
+/// `Kernel#method` is called through `bind_call`, so a class with its own `method` (a common
+/// name) cannot mislead the check. Anything unexpected answers false: the method is then called,
+/// which is always correct.
+fn plain_attr_reader(ruby: &Ruby, value: Value) -> bool {
+    let check = || -> Result<bool, Error> {
+        let partition = Symbol::from(PARTITION.into_id_with(ruby));
+        let method_method: Value = ruby
+            .module_kernel()
+            .funcall("instance_method", (ruby.to_symbol("method"),))?;
+        let method: Value = method_method.funcall("bind_call", (value, partition))?;
+        let name: Symbol = method.funcall("original_name", ())?;
+        let arity: i64 = method.funcall("arity", ())?;
+        let location: Value = method.funcall("source_location", ())?;
+        if name.as_raw() != partition.as_raw() || arity != 0 || location.is_nil() {
+            return Ok(false);
+        }
+        let vm: RClass = ruby.class_object().const_get("RubyVM")?;
+        let sequences: Value = vm.const_get("InstructionSequence")?;
+        let sequence: Value = sequences.funcall("of", (method,))?;
+        Ok(sequence.is_nil())
+    };
+    check().unwrap_or(false)
+}
