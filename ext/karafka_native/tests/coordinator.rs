@@ -259,3 +259,71 @@ fn raw_statistics_json_feeds_the_coordinator() {
     assert!(c.is_stable("f", 100).unwrap());
     assert_eq!(c.decide(100), vec![Action::Start(id("f1"))]);
 }
+
+/// Every snapshot a reader loads is one moment of the shared state: the pair (assignments
+/// version, connections version) it shows is one the writers actually produced, and a reader
+/// never sees either version go back.
+#[test]
+fn readers_see_assignments_and_connection_states_of_one_moment() {
+    use std::collections::HashSet;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let c = Arc::new(family(1, 2, 1, 2));
+    let base = c.snapshot().version();
+    let done = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (c, done) = (Arc::clone(&c), Arc::clone(&done));
+            std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                while !done.load(Ordering::Acquire) {
+                    let snapshot = c.core().snapshot();
+                    let pair = (snapshot.version(), snapshot.connections().version());
+                    // The connection state written with each assignment change matches it.
+                    let owned = snapshot.owned_by("f0").map(|(_, n)| n).sum::<usize>();
+                    let state = snapshot.connections().connection("f0").unwrap().state();
+                    seen.push((pair, owned, state));
+                }
+                seen
+            })
+        })
+        .collect();
+    let mut produced = HashSet::new();
+    produced.insert((c.core().version(), c.snapshot().version()));
+    for round in 0..2_000 {
+        // Assign and mark running, then revoke and mark stopped: each in its own critical
+        // section, so readers may see any of the four moments, never a mix of two.
+        let partition = round % 8;
+        assign(&c, "f0", &[partition]);
+        produced.insert((c.core().version(), c.snapshot().version()));
+        run(&c, "f0");
+        produced.insert((c.core().version(), c.snapshot().version()));
+        c.core().apply(&Change::Revoke {
+            group: id("f0"),
+            topics: vec![("t", vec![partition])],
+        });
+        produced.insert((c.core().version(), c.snapshot().version()));
+        c.listener_state("f0", ListenerState::Stopped).unwrap();
+        produced.insert((c.core().version(), c.snapshot().version()));
+    }
+    done.store(true, Ordering::Release);
+    for reader in readers {
+        let seen = reader.join().unwrap();
+        assert!(!seen.is_empty());
+        let mut last = (0, 0);
+        for (pair, owned, state) in seen {
+            assert!(produced.contains(&pair), "{pair:?} was never produced");
+            assert!(
+                pair.0 >= last.0 && pair.1 >= last.1,
+                "{pair:?} after {last:?}"
+            );
+            last = pair;
+            // Assignment versions are odd right after an assign, even after a revoke; the
+            // connection version tells which of the two state changes came last.
+            assert_eq!(owned, (pair.0 % 2) as usize, "{pair:?}");
+            // Each round marks f0 running, then stopped: odd steps past `base` are running.
+            let running = (pair.1 - base) % 2 == 1;
+            assert_eq!(state == ListenerState::Running, running, "{pair:?}");
+        }
+    }
+}

@@ -34,8 +34,19 @@ RSpec.describe Karafka::Native::Coordinator do
     expect(snapshot.keys).to eq(%w[sg0 sg1])
     expect(snapshot["sg0"]).to be_frozen
     expect(snapshot["sg0"]).to include(family: "f", state: :pending, active: false,
-                                       noticed_at_ms: nil, last_change_ms: nil)
+                                       noticed_at_ms: nil, last_change_ms: nil, partitions: 0)
     expect(coordinator.tracker).to equal(tracker)
+  end
+
+  it "shows each connection's partitions from the same moment as its state" do
+    register_family(2)
+    tracker.assign("sg0", topic => [0, 1], TestTopic.new("other") => [5])
+    tracker.assign("sg1", topic => [2])
+    coordinator.listener_state("sg0", :running)
+    expect(coordinator.snapshot.transform_values { |entry| entry[:partitions] })
+      .to eq("sg0" => 3, "sg1" => 1)
+    tracker.reset("sg0")
+    expect(coordinator.snapshot["sg0"]).to include(state: :running, partitions: 0)
   end
 
   it "takes listener states as Symbols or Strings" do

@@ -47,18 +47,17 @@ pub enum Change<K> {
 
 /// The mutable state behind the lock.
 ///
-/// Invariant: `snapshot` is the latest published snapshot's content; `by_group[g]` holds every
-/// topic that has at least one partition owned by `g` (and possibly topics that no longer do,
-/// which are skipped when found); `connections` is the latest published connection states'
-/// content (the coordinator's state shares this lock).
+/// Invariant: `snapshot` is the latest published snapshot's content (the assignments and the
+/// coordinator's connection states alike); `by_group[g]` holds every topic that has at least
+/// one partition owned by `g` (and possibly topics that no longer do, which are skipped when
+/// found).
 struct State<K: TopicKey> {
     snapshot: Snapshot<K>,
     by_group: HashMap<GroupId, HashSet<K, FastHash>, FastHash>,
-    connections: Connections,
 }
 
 impl<K: TopicKey> State<K> {
-    fn from_snapshot(snapshot: Snapshot<K>, connections: Connections) -> Self {
+    fn from_snapshot(snapshot: Snapshot<K>) -> Self {
         let mut by_group: HashMap<GroupId, HashSet<K, FastHash>, FastHash> = HashMap::default();
         for (topic, assignment) in snapshot.assignments() {
             for (_, owner) in assignment.owned() {
@@ -68,23 +67,20 @@ impl<K: TopicKey> State<K> {
                     .insert(topic.clone());
             }
         }
-        Self {
-            snapshot,
-            by_group,
-            connections,
-        }
+        Self { snapshot, by_group }
     }
 }
 
 /// The tracker's shared core, usable from any thread; knows nothing of Ruby or Karafka.
 ///
-/// Writers take one mutex ([`ForkSafeLock`]); readers load the published [`Snapshot`] without
-/// any lock.
+/// Writers take one mutex ([`ForkSafeLock`]); readers load the published [`Snapshot`] (the
+/// assignments and the connection states of one moment) without any lock.
 pub struct AssignmentsCore<K: TopicKey> {
     state: ForkSafeLock<State<K>>,
     published: ArcSwap<Snapshot<K>>,
-    published_connections: ArcSwap<Connections>,
     generations_limit: usize,
+    /// The placeholder a writer leaves while it works on the connection states.
+    empty_connections: Arc<Connections>,
 }
 
 /// Write access to the core, held while the lock is held. Each applied change is published at
@@ -100,9 +96,9 @@ impl<K: TopicKey> AssignmentsCore<K> {
         let snapshot = Snapshot::default();
         Self {
             published: ArcSwap::from_pointee(snapshot.clone()),
-            published_connections: ArcSwap::from_pointee(Connections::default()),
-            state: ForkSafeLock::new(State::from_snapshot(snapshot, Connections::default())),
+            state: ForkSafeLock::new(State::from_snapshot(snapshot)),
             generations_limit,
+            empty_connections: Arc::default(),
         }
     }
 
@@ -122,12 +118,12 @@ impl<K: TopicKey> AssignmentsCore<K> {
     }
 
     /// The latest published connection states (the coordinator's state; see
-    /// [`super::coordinator`]).
+    /// [`super::coordinator`]); [`AssignmentsCore::snapshot`] has them with the assignments.
     pub fn connections(&self) -> Arc<Connections> {
-        self.published_connections.load_full()
+        Arc::clone(&self.published.load().connections)
     }
 
-    /// The latest published version.
+    /// The latest published version of the assignments and generations.
     pub fn version(&self) -> u64 {
         self.published.load().version()
     }
@@ -168,10 +164,7 @@ impl<K: TopicKey> AssignmentsCore<K> {
 
     /// The state a forked child starts from: the last published snapshot, always consistent.
     fn recover(&self) -> State<K> {
-        State::from_snapshot(
-            (*self.published.load_full()).clone(),
-            (*self.published_connections.load_full()).clone(),
-        )
+        State::from_snapshot((*self.published.load_full()).clone())
     }
 }
 
@@ -183,19 +176,28 @@ impl<K: TopicKey> Writer<'_, K> {
 
     /// The connection states as this writer sees them (includes its own changes).
     pub fn connections(&self) -> &Connections {
-        &self.state.connections
+        &self.state.snapshot.connections
     }
 
     /// Runs `work` on the connection states and the assignments in this one critical section,
-    /// then publishes the connection states if `work` changed them.
+    /// then publishes a snapshot with the new connection states if `work` changed them (the
+    /// assignments' version stays). `work` sees the assignments of the snapshot; its
+    /// `connections` are the ones being worked on, not to be read there.
     pub fn coordinate<R>(&mut self, work: impl FnOnce(&mut Connections, &Snapshot<K>) -> R) -> R {
         let state = &mut *self.state;
-        let before = state.connections.version();
-        let result = work(&mut state.connections, &state.snapshot);
-        if state.connections.version() != before {
-            self.core
-                .published_connections
-                .store(Arc::new(state.connections.clone()));
+        // Taken out (a shared empty placeholder stays behind) so that `work` can change them
+        // while it reads the rest of the snapshot; copied on write only when the published
+        // snapshot still shares them.
+        let mut connections = std::mem::replace(
+            &mut state.snapshot.connections,
+            Arc::clone(&self.core.empty_connections),
+        );
+        let before = connections.version();
+        let result = work(Arc::make_mut(&mut connections), &state.snapshot);
+        let changed = connections.version() != before;
+        state.snapshot.connections = connections;
+        if changed {
+            self.core.published.store(Arc::new(state.snapshot.clone()));
         }
         result
     }
@@ -449,9 +451,10 @@ fn reset<K: TopicKey>(state: &mut State<K>, group: &GroupId) -> bool {
 
 fn clear<K: TopicKey>(state: &mut State<K>) -> bool {
     let changed = !state.snapshot.assignments.is_empty() || !state.snapshot.generations.is_empty();
-    let version = state.snapshot.version;
+    // The connection states are not assignments: they stay.
     state.snapshot = Snapshot {
-        version,
+        version: state.snapshot.version,
+        connections: Arc::clone(&state.snapshot.connections),
         ..Snapshot::default()
     };
     state.by_group.clear();

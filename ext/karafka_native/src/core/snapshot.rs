@@ -3,6 +3,7 @@
 use std::hash::Hash;
 use std::sync::Arc;
 
+use super::coordinator::Connections;
 use super::ordered_map::OrderedMap;
 use super::partition::{Generation, GroupId, Partition};
 
@@ -121,15 +122,20 @@ impl TopicGenerations {
     }
 }
 
-/// One immutable state of the tracker. Cloning is O(1): the maps share structure.
+/// One immutable state of the tracker: the assignments, their generations and the connection
+/// states that coordinate multiplexing, all as of one moment. Cloning is O(1): the maps share
+/// structure.
 ///
 /// Invariants: no topic in `assignments` has an empty partition list; `generations` is ordered
-/// from least to most recently assigned topic; `version` grows by one with every change.
+/// from least to most recently assigned topic; `version` grows by one with every change of the
+/// assignments or generations; `connections` carries its own version, which grows with every
+/// change of the connection states.
 #[derive(Debug, Clone)]
 pub struct Snapshot<K: TopicKey> {
     pub(crate) version: u64,
     pub(crate) assignments: OrderedMap<K, Arc<TopicAssignment>>,
     pub(crate) generations: OrderedMap<K, Arc<TopicGenerations>>,
+    pub(crate) connections: Arc<Connections>,
 }
 
 impl<K: TopicKey> Default for Snapshot<K> {
@@ -138,14 +144,21 @@ impl<K: TopicKey> Default for Snapshot<K> {
             version: 0,
             assignments: OrderedMap::default(),
             generations: OrderedMap::default(),
+            connections: Arc::default(),
         }
     }
 }
 
 impl<K: TopicKey> Snapshot<K> {
-    /// The version of the state this snapshot shows.
+    /// The version of the assignments and generations this snapshot shows.
     pub fn version(&self) -> u64 {
         self.version
+    }
+
+    /// The connection states (the coordinator's state) as of the same moment as the
+    /// assignments.
+    pub fn connections(&self) -> &Arc<Connections> {
+        &self.connections
     }
 
     /// Owned topics in the order in which they were first assigned, each with its partitions.

@@ -149,9 +149,12 @@ impl Coordinator {
 
     /// `snapshot`: a frozen Hash of subscription group id to a frozen Hash describing the
     /// connection (`:family`, `:state`, `:active`, `:noticed_at_ms`, `:steady`,
-    /// `:reported_age_ms`, `:last_change_ms` of its family).
+    /// `:reported_age_ms`, `:last_change_ms` of its family, and `:partitions`, how many
+    /// partitions it owns in the tracker), all read from one published snapshot: the
+    /// connection states and the assignments of one moment.
     fn snapshot(ruby: &Ruby, rb_self: &Self) -> Result<RHash, Error> {
-        let connections = rb_self.core.connections();
+        let snapshot = rb_self.core.snapshot();
+        let connections = snapshot.connections();
         let result = ruby.hash_new();
         for connection in connections.connections() {
             let family = connections
@@ -175,6 +178,11 @@ impl Coordinator {
                 noticed.and_then(|n| n.statistics.reported_age_ms()),
             )?;
             entry.aset(ruby.to_symbol("last_change_ms"), family.last_change_ms())?;
+            let owned: usize = snapshot
+                .owned_by(connection.id())
+                .map(|(_, count)| count)
+                .sum();
+            entry.aset(ruby.to_symbol("partitions"), owned)?;
             entry.freeze();
             result.aset(frozen_str(ruby, connection.id()), entry)?;
         }
