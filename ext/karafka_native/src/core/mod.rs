@@ -15,6 +15,7 @@ pub use coordinator::{
     Action, Bounds, Connection, Connections, Coordinator, CoordinatorError, Family, ListenerState,
     Noticed,
 };
+pub use ordered_map::{OrderedMap, SeqDiff};
 pub use partition::{partition_from, Generation, GroupId, InvalidPartition, Partition};
 pub use snapshot::{Snapshot, TopicAssignment, TopicGenerations, TopicKey};
 pub use statistics::{Statistics, StatisticsError};

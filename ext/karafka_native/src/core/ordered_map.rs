@@ -38,13 +38,19 @@ pub enum SeqDiff<'a, K, V> {
 /// An insertion-ordered persistent map with O(1) clones.
 ///
 /// Invariant: `index` and `entries` hold exactly the same keys, and `index[k] == seq` exactly
-/// when `entries[seq].0 == k`; every sequence number in use is below `next`.
+/// when `entries[seq].0 == k`; every sequence number in use is below `next`. Maps of one
+/// `lineage` (a map and the maps derived from it by clones and changes) number entries from one
+/// counter, so their sequence numbers compare.
 #[derive(Clone, Debug)]
 pub struct OrderedMap<K: Clone + Eq + Hash, V: Clone> {
     index: GenericHashMap<K, u64, IndexHasher, DefaultSharedPtr>,
     entries: OrdMap<u64, (K, V)>,
     next: u64,
+    lineage: u64,
 }
+
+/// Source of lineage numbers: every map started afresh gets a new one.
+static LINEAGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl<K: Clone + Eq + Hash, V: Clone> Default for OrderedMap<K, V> {
     fn default() -> Self {
@@ -52,6 +58,7 @@ impl<K: Clone + Eq + Hash, V: Clone> Default for OrderedMap<K, V> {
             index: GenericHashMap::default(),
             entries: OrdMap::new(),
             next: 0,
+            lineage: LINEAGES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 }
@@ -65,6 +72,13 @@ impl<K: Clone + Eq + Hash, V: Clone> OrderedMap<K, V> {
     /// True when the map holds no key.
     pub fn is_empty(&self) -> bool {
         self.index.is_empty()
+    }
+
+    /// True when `self` and `other` descend from one map started afresh (by clones and
+    /// changes), so that [`OrderedMap::diff`] between them reports moves and additions by
+    /// their sequence numbers: additions then always come after every entry the two share.
+    pub fn same_lineage(&self, other: &Self) -> bool {
+        self.lineage == other.lineage
     }
 
     /// The value stored under `key`.
@@ -290,6 +304,8 @@ mod tests {
         old.insert_last("a", 1);
         let mut fresh = OrderedMap::default();
         fresh.insert_last("b", 1);
+        assert!(!old.same_lineage(&fresh));
+        assert!(old.same_lineage(&old.clone()));
         let diff: Vec<_> = old.diff(&fresh).collect();
         assert_eq!(
             diff,

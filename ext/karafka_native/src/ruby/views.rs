@@ -4,24 +4,56 @@
 //! snapshot loaded lock-free. Ruby objects a view reuses or refers to stay marked while the
 //! view is built (see [`Views::leases`]), because a concurrent change may already have published
 //! a snapshot without them.
+//!
+//! A view is patched from the previous one when few topics changed: the two persistent
+//! snapshots are diffed (shared subtrees are skipped), the previous frozen Hash is copied
+//! (`rb_hash_dup`, one table copy) and only the changed topics are deleted, replaced or
+//! appended, so reading `current` after one change costs about the change, not the state.
+//! Otherwise the view is built afresh, reusing the frozen values of unchanged topics.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use magnus::{gc::Marker, prelude::*, value::Opaque, Error, IntoValue, Ruby, Value};
+use imbl::shared_ptr::DefaultSharedPtr;
+use imbl::GenericHashMap;
+use magnus::rb_sys::{AsRawValue, FromRawValue};
+use magnus::{
+    gc::Marker,
+    prelude::*,
+    value::{BoxValue, Opaque},
+    Error, IntoValue, RHash, Ruby, Value,
+};
 
 use super::topic_key::TopicKey;
-use crate::core::{Snapshot, TopicAssignment, TopicGenerations};
+use crate::core::{OrderedMap, SeqDiff, Snapshot, TopicAssignment, TopicGenerations};
 
-/// The frozen per-topic values of a view, with the core entries they were built from.
-type Parts<T> = HashMap<TopicKey, (Arc<T>, Opaque<Value>)>;
+/// The frozen per-topic values of a view, with the core entries they were built from. A
+/// persistent map: a patched view shares it with the view it was patched from.
+type Parts<T> = GenericHashMap<
+    TopicKey,
+    (Arc<T>, Opaque<Value>),
+    foldhash::fast::RandomState,
+    DefaultSharedPtr,
+>;
+
+/// A view is patched only when at most this share of its topics changed (1 in N), and at
+/// most [`PATCH_MIN`] changes are always patched; beyond that a fresh build is as cheap.
+const PATCH_SHARE: usize = 4;
+
+/// See [`PATCH_SHARE`].
+const PATCH_MIN: usize = 64;
+
+/// Views of fewer topics are rebuilt: below this size a fresh build (which still reuses the
+/// frozen values of unchanged topics) costs less than diffing and copying.
+const PATCH_FROM: usize = 16;
 
 /// A frozen Ruby Hash built from one snapshot version, with the frozen per-topic values it
-/// holds, so that the next build can reuse those whose topic did not change.
+/// holds, so that the next build can reuse those whose topic did not change, and the snapshot
+/// it shows, which the next build diffs against.
 pub struct View<T> {
     version: u64,
     hash: Opaque<Value>,
     parts: Parts<T>,
+    snapshot: Arc<Snapshot<TopicKey>>,
 }
 
 /// The views of one tracker. Only touched with the GVL held, and never borrowed across a Ruby
@@ -49,23 +81,26 @@ trait MarkRuby: Send + Sync {
 }
 
 impl<T: Send + Sync> MarkRuby for View<T> {
-    /// Marks the Hash and, separately, every value it holds: those values are reused by address
-    /// in later builds, so they must be pinned, not just reachable (reachable objects may be
+    /// Marks the Hash and, separately, every value it holds and every topic of its snapshot:
+    /// values are reused by address in later builds, and topics are found by address when the
+    /// next view is patched (a topic gone from the tracker is deleted from the copied Hash by
+    /// its key), so all of them must be pinned, not just reachable (reachable objects may be
     /// moved by `GC.compact`).
     fn mark(&self, marker: &Marker) {
         marker.mark(self.hash);
         for (_, value) in self.parts.values() {
             marker.mark(*value);
         }
+        mark_keys(marker, &self.snapshot);
     }
 }
 
 /// Which view a build is for.
-pub trait ViewKind: Sized + Send + Sync + 'static {
+pub trait ViewKind: Sized + Send + Sync + Eq + 'static {
     /// The view's slot in [`Views`].
     fn slot(views: &mut Views) -> &mut Option<Arc<View<Self>>>;
     /// The per-topic entries of a snapshot, in the order the Ruby Hash shows them.
-    fn entries(snapshot: &Snapshot<TopicKey>) -> Vec<(TopicKey, Arc<Self>)>;
+    fn entries(snapshot: &Snapshot<TopicKey>) -> &OrderedMap<TopicKey, Arc<Self>>;
     /// The frozen Ruby value of one topic's entry.
     fn to_ruby(&self, ruby: &Ruby) -> Result<Value, Error>;
 }
@@ -75,11 +110,8 @@ impl ViewKind for TopicAssignment {
         &mut views.current
     }
 
-    fn entries(snapshot: &Snapshot<TopicKey>) -> Vec<(TopicKey, Arc<Self>)> {
-        snapshot
-            .assignments()
-            .map(|(key, value)| (*key, value.clone()))
-            .collect()
+    fn entries(snapshot: &Snapshot<TopicKey>) -> &OrderedMap<TopicKey, Arc<Self>> {
+        &snapshot.assignments
     }
 
     fn to_ruby(&self, ruby: &Ruby) -> Result<Value, Error> {
@@ -97,11 +129,8 @@ impl ViewKind for TopicGenerations {
         &mut views.generations
     }
 
-    fn entries(snapshot: &Snapshot<TopicKey>) -> Vec<(TopicKey, Arc<Self>)> {
-        snapshot
-            .generations()
-            .map(|(key, value)| (*key, value.clone()))
-            .collect()
+    fn entries(snapshot: &Snapshot<TopicKey>) -> &OrderedMap<TopicKey, Arc<Self>> {
+        &snapshot.generations
     }
 
     fn to_ruby(&self, ruby: &Ruby) -> Result<Value, Error> {
@@ -137,18 +166,24 @@ impl ViewCell {
             slot
         };
         let version = snapshot.version();
-        let entries = T::entries(&snapshot);
         let lease = self.lease(
-            snapshot,
+            snapshot.clone(),
             previous.clone().map(|view| view as Arc<dyn MarkRuby>),
         );
-        let built = build(ruby, &entries, previous.as_deref());
+        let built = match previous
+            .as_deref()
+            .and_then(|view| changes(view, &snapshot))
+        {
+            Some(changes) => patch(ruby, previous.as_deref().expect("patched from it"), changes),
+            None => build(ruby, T::entries(&snapshot), previous.as_deref()),
+        };
         self.release(lease);
         let (hash, parts) = built?;
         let view = Arc::new(View {
             version,
             hash: hash.into(),
             parts,
+            snapshot,
         });
         let mut views = self.0.borrow_mut();
         let slot = T::slot(&mut views);
@@ -205,15 +240,75 @@ pub fn mark_keys(marker: &Marker, snapshot: &Snapshot<TopicKey>) {
     }
 }
 
+/// The changes from `previous`'s snapshot to `snapshot`, ascending by sequence number, when the
+/// view is worth patching: both of one lineage (a clear starts a new one) and few changes.
+fn changes<'a, T: ViewKind>(
+    previous: &'a View<T>,
+    snapshot: &'a Snapshot<TopicKey>,
+) -> Option<Vec<SeqDiff<'a, TopicKey, Arc<T>>>> {
+    let (old, new) = (T::entries(&previous.snapshot), T::entries(snapshot));
+    if old.len() < PATCH_FROM || !old.same_lineage(new) {
+        return None;
+    }
+    let limit = PATCH_MIN.max(new.len() / PATCH_SHARE);
+    let changes: Vec<_> = old.diff(new).take(limit + 1).collect();
+    // Within one lineage an entry keeps its key; a different key would be a bug: rebuild.
+    let sound = changes.iter().all(|change| match change {
+        SeqDiff::Updated { old, new, .. } => old.0 == new.0,
+        _ => true,
+    });
+    (sound && changes.len() <= limit).then_some(changes)
+}
+
+/// The frozen Hash of `previous` with `changes` applied to a copy of it. Entries keep their
+/// places: updated ones stay, removed ones go, added ones (numbered after every entry the two
+/// snapshots share) are appended in order, and a moved one is removed, then appended.
+fn patch<T: ViewKind>(
+    ruby: &Ruby,
+    previous: &View<T>,
+    changes: Vec<SeqDiff<'_, TopicKey, Arc<T>>>,
+) -> Result<(Value, Parts<T>), Error> {
+    let old = ruby.get_inner(previous.hash).as_raw();
+    // SAFETY: `old` is a live Hash (the lease marks the previous view); `rb_hash_dup` copies its
+    // table without calling Ruby code, and any allocation failure is caught by `protect`.
+    let copy = magnus::rb_sys::protect(|| unsafe { rb_sys::rb_hash_dup(old) })?;
+    // SAFETY: `rb_hash_dup` returns a new Hash.
+    let hash =
+        RHash::from_value(unsafe { Value::from_raw(copy) }).expect("rb_hash_dup gives a Hash");
+    // Registered with the GC while new values are allocated into it.
+    let hash = BoxValue::new(hash);
+    let mut parts = previous.parts.clone();
+    for change in changes {
+        match change {
+            SeqDiff::Removed(_, key, _) => {
+                // SAFETY: the previous view pins its snapshot's topics, and it is leased.
+                let _: Value = hash.delete(unsafe { key.value() })?;
+                parts.remove(key);
+            }
+            SeqDiff::Updated {
+                new: (key, entry), ..
+            }
+            | SeqDiff::Added(_, key, entry) => {
+                let value = entry.to_ruby(ruby)?;
+                // SAFETY: the key belongs to a leased snapshot, so it is alive and pinned.
+                hash.aset(unsafe { key.value() }, value)?;
+                parts.insert(*key, (entry.clone(), Opaque::from(value)));
+            }
+        }
+    }
+    hash.freeze();
+    Ok((hash.as_value(), parts))
+}
+
 /// Builds the frozen Hash for `entries`, reusing `previous`'s values of unchanged topics.
 fn build<T: ViewKind>(
     ruby: &Ruby,
-    entries: &[(TopicKey, Arc<T>)],
+    entries: &OrderedMap<TopicKey, Arc<T>>,
     previous: Option<&View<T>>,
 ) -> Result<(Value, Parts<T>), Error> {
     let hash = ruby.hash_new();
-    let mut parts = HashMap::with_capacity(entries.len());
-    for (key, entry) in entries {
+    let mut parts = Parts::default();
+    for (key, entry) in entries.iter() {
         let reused = previous
             .and_then(|view| view.parts.get(key))
             .filter(|(cached, _)| Arc::ptr_eq(cached, entry))
