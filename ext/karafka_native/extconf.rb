@@ -63,9 +63,12 @@ else
     \t  --manifest-path "#{File.join(crate_dir, "Cargo.toml")}" --target-dir "#{target_dir}" --lib
     \tcp "#{built}" $(DLLIB)
 
+    # Replaced through a rename, never rewritten in place: a Ruby that loaded the library maps
+    # the file, and truncating it under that process would crash it (SIGBUS).
     install: $(DLLIB)
     \tmkdir -p "#{install_dir}"
-    \tcp $(DLLIB) "#{install_dir}/"
+    \tcp $(DLLIB) "#{install_dir}/.$(DLLIB).new"
+    \tmv -f "#{install_dir}/.$(DLLIB).new" "#{install_dir}/$(DLLIB)"
     #{remove_target ? "\trm -rf \"#{target_dir}\"" : ""}
 
     clean:

@@ -56,26 +56,47 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "views after changes" do
     chosen.to_h { |topic| [topic, random_partitions(random)] }
   end
 
-  it "match a fresh build after every kind of change, reusing untouched topics' values" do
-    random = Random.new(RSpec.configuration.seed)
+  # One random change to both trackers; records the topics it touched.
+  def random_change(random, touched)
     groups = %w[sg0 sg1]
+    case random.rand(100)
+    when 0...50 then both(:assign, groups.sample(random:), random_topics(random, touched))
+    when 50...85 then both(:revoke, groups.sample(random:), random_topics(random, touched))
+    else
+      random.rand(3).zero? ? both(:clear) : both(:reset, groups.sample(random:))
+      pool.each { |topic| touched[topic] = true }
+    end
+  end
+
+  def random_run(steps, compact: false)
+    random = Random.new(RSpec.configuration.seed)
     previous = nil
     touched = {}.compare_by_identity
-    400.times do
-      case random.rand(100)
-      when 0...50 then both(:assign, groups.sample(random:), random_topics(random, touched))
-      when 50...85 then both(:revoke, groups.sample(random:), random_topics(random, touched))
-      when 85...95
-        both(:reset, groups.sample(random:))
-        pool.each { |topic| touched[topic] = true }
-      else
-        both(:clear)
-        pool.each { |topic| touched[topic] = true }
-      end
+    steps.times do
+      random_change(random, touched)
       next unless random.rand(3).zero?
 
+      GC.compact if compact && random.rand(4).zero?
       previous = check_views(previous, touched)
       touched.clear
+    end
+  end
+
+  it "match a fresh build after every kind of change, reusing untouched topics' values" do
+    random_run(400)
+  end
+
+  context "with enough topics to be patched" do
+    let(:limit) { 30 }
+    let(:pool) { topics(48) }
+
+    before do
+      both(:assign, "sg1", pool.to_h { |topic| [topic, [7]] })
+      check_views(nil, [])
+    end
+
+    it "match a fresh build after every kind of change, also across GC.compact" do
+      random_run(GC_STRESS ? 90 : 400, compact: GC.respond_to?(:compact))
     end
   end
 

@@ -80,7 +80,7 @@ trait MarkRuby: Send + Sync {
     fn mark(&self, marker: &Marker);
 }
 
-impl<T: Send + Sync> MarkRuby for View<T> {
+impl<T: ViewKind> MarkRuby for View<T> {
     /// Marks the Hash and, separately, every value it holds and every topic of its snapshot:
     /// values are reused by address in later builds, and topics are found by address when the
     /// next view is patched (a topic gone from the tracker is deleted from the copied Hash by
@@ -91,7 +91,12 @@ impl<T: Send + Sync> MarkRuby for View<T> {
         for (_, value) in self.parts.values() {
             marker.mark(*value);
         }
-        mark_keys(marker, &self.snapshot);
+        for key in T::entries(&self.snapshot).keys() {
+            // SAFETY: a key of this view's snapshot has been pinned since it entered a marked
+            // snapshot (published or leased), by that marking and now by this one, so its
+            // address is a live object.
+            marker.mark(unsafe { key.value() });
+        }
     }
 }
 
