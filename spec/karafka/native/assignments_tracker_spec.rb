@@ -90,6 +90,37 @@ RSpec.describe Karafka::Native::AssignmentsTracker do
     end
   end
 
+  describe "#assign_named and #revoke_named" do
+    let(:index) { { "a" => a, "b" => b }.freeze }
+
+    it "apply a topic partition list keyed by names, resolved through the index" do
+      expect(tracker.assign_named("sg", { "a" => [1, 0], "b" => [2] }, index)).to be_nil
+      expect(tracker.current).to eq(a => [0, 1], b => [2])
+      expect(tracker.generation(a, 0)).to eq(1)
+      expect(tracker.revoke_named("sg", { "a" => [0] }, index)).to be_nil
+      expect(tracker.current).to eq(a => [1], b => [2])
+    end
+
+    it "answer the first unknown name and change nothing" do
+      expect(tracker.assign_named("sg", { "a" => [0], "zzz" => [1] }, index)).to eq("zzz")
+      expect(tracker.version).to eq(0)
+      tracker.assign("sg", a => [0])
+      expect(tracker.revoke_named("sg", { "a" => [0], "new" => [0] }, index)).to eq("new")
+      expect(tracker.current).to eq(a => [0])
+    end
+
+    it "reject bad input naming it, changing nothing" do
+      expect { tracker.assign_named("sg", [], index) }
+        .to raise_error(TypeError, /topic name => \[partition, ...\]/)
+      expect { tracker.assign_named("sg", { "a" => [0] }, nil) }
+        .to raise_error(TypeError, /topic name => topic/)
+      expect { tracker.assign_named("sg", { "a" => [-1] }, index) }
+        .to raise_error(ArgumentError, /partition -1 .* of topic .*"a"/)
+      expect { tracker.assign_named(:sg, { "a" => [0] }, index) }.to raise_error(TypeError)
+      expect(tracker.version).to eq(0)
+    end
+  end
+
   describe "#reset" do
     it "drops every assignment of that subscription group and keeps generations" do
       tracker.assign("sg1", a => [0, 1])

@@ -257,12 +257,14 @@ fn assign<K: TopicKey>(
     generations_limit: usize,
 ) -> bool {
     let mut changed = false;
+    let mut group_topics = state.by_group.remove(group).unwrap_or_default();
     for (topic, partitions) in topics {
         let incoming = sorted_unique(partitions);
         if incoming.is_empty() {
             continue;
         }
         changed = true;
+        group_topics.insert(topic.clone());
         let snapshot = &mut state.snapshot;
         snapshot
             .assignments
@@ -274,12 +276,9 @@ fn assign<K: TopicKey>(
             .upsert_last(topic.clone(), |generations| {
                 Arc::new(bump_generations(generations.map(|g| &**g), &incoming))
             });
-
-        state
-            .by_group
-            .entry(group.clone())
-            .or_default()
-            .insert(topic.clone());
+    }
+    if !group_topics.is_empty() {
+        state.by_group.insert(group.clone(), group_topics);
     }
     while state.snapshot.generations.len() > generations_limit {
         state.snapshot.generations.pop_first();
@@ -342,6 +341,10 @@ fn bump_generations(
     incoming: &[Partition],
 ) -> TopicGenerations {
     let old: &[(Partition, Generation)] = existing.map_or(&[], |g| g.partitions());
+    if old.len() == incoming.len() && old.iter().zip(incoming).all(|((p, _), q)| p == q) {
+        // The common case: the same partitions assigned again.
+        return TopicGenerations::from_sorted(old.iter().map(|(p, g)| (*p, g + 1)).collect());
+    }
     let mut merged = Vec::with_capacity(old.len() + incoming.len());
     let (mut i, mut j) = (0, 0);
     while i < old.len() || j < incoming.len() {

@@ -5,12 +5,13 @@ use magnus::{
     RHash, RModule, Ruby, TypedData, Value,
 };
 
-use super::convert;
+use super::convert::{self, Named};
 use super::gvl::with_writer;
 use super::topic_key::TopicKey;
 use super::views::{mark_keys, ViewCell};
 use crate::core::{
-    AssignmentsCore, Change, TopicAssignment, TopicGenerations, DEFAULT_GENERATIONS_LIMIT,
+    AssignmentsCore, Change, GroupId, Partition, TopicAssignment, TopicGenerations,
+    DEFAULT_GENERATIONS_LIMIT,
 };
 
 /// Changes that cost at most this much (see [`crate::core::Writer::cost`]) are applied with the
@@ -88,6 +89,55 @@ impl AssignmentsTracker {
         };
         rb_self.write(&change)?;
         Ok(rb_self)
+    }
+
+    /// `assign_named(subscription_group_id, {name => partitions}, {name => topic})`: `assign`
+    /// for a topic partition list keyed by topic names, each resolved through the index with no
+    /// Ruby call per topic. Returns nil when applied, or the first name the index lacks, with
+    /// nothing applied (resolve it, then call again).
+    fn assign_named(
+        ruby: &Ruby,
+        rb_self: Obj<Self>,
+        group: Value,
+        by_name: Value,
+        index: Value,
+    ) -> Result<Option<Value>, Error> {
+        rb_self.write_named(ruby, group, by_name, index, |group, topics| {
+            Change::Assign { group, topics }
+        })
+    }
+
+    /// `revoke_named(subscription_group_id, {name => partitions}, {name => topic})`: `revoke`
+    /// by topic names, as `assign_named`.
+    fn revoke_named(
+        ruby: &Ruby,
+        rb_self: Obj<Self>,
+        group: Value,
+        by_name: Value,
+        index: Value,
+    ) -> Result<Option<Value>, Error> {
+        rb_self.write_named(ruby, group, by_name, index, |group, topics| {
+            Change::Revoke { group, topics }
+        })
+    }
+
+    /// Converts a by-name change and applies it; the first unknown name instead, if any.
+    fn write_named(
+        &self,
+        ruby: &Ruby,
+        group: Value,
+        by_name: Value,
+        index: Value,
+        change: impl FnOnce(GroupId, Vec<(TopicKey, Vec<Partition>)>) -> Change<TopicKey>,
+    ) -> Result<Option<Value>, Error> {
+        let group = convert::group_id(ruby, group)?;
+        match convert::named_topics(ruby, by_name, index)? {
+            Named::Unknown(name) => Ok(Some(name)),
+            Named::Topics(topics) => {
+                self.write(&change(group, topics))?;
+                Ok(None)
+            }
+        }
     }
 
     fn reset(ruby: &Ruby, rb_self: Obj<Self>, group: Value) -> Result<Obj<Self>, Error> {
@@ -184,6 +234,8 @@ impl AssignmentsTracker {
         class.define_singleton_method("new", function!(AssignmentsTracker::new, -1))?;
         class.define_method("assign", method!(AssignmentsTracker::assign, 2))?;
         class.define_method("revoke", method!(AssignmentsTracker::revoke, 2))?;
+        class.define_method("assign_named", method!(AssignmentsTracker::assign_named, 3))?;
+        class.define_method("revoke_named", method!(AssignmentsTracker::revoke_named, 3))?;
         class.define_method("reset", method!(AssignmentsTracker::reset, 1))?;
         class.define_method("clear", method!(AssignmentsTracker::clear, 0))?;
         class.define_method("current", method!(AssignmentsTracker::current, 0))?;

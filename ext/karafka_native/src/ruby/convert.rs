@@ -136,27 +136,76 @@ pub fn topics(ruby: &Ruby, value: Value) -> Result<Vec<(TopicKey, Vec<Partition>
     // One classification for every partition object of the change (they share a class).
     let mut known = KnownClass::default();
     hash.foreach(|topic: Value, partitions: Value| {
-        let whose = || format!(" of topic {}", describe(topic));
-        let Some(list) = RArray::from_value(partitions) else {
-            let expected = format!("partitions{} must be an Array", whose());
-            return Err(type_error(ruby, &expected, partitions));
-        };
-        let mut numbers = Vec::with_capacity(list.len());
-        let mut start = 0;
-        while let Some((index, answer)) = fast_partitions(ruby, list, start, &mut numbers, &known)?
-        {
-            // The entry the fast pass could not take: checked (and named) the careful way.
-            let entry: Value = list.entry(index as isize)?;
-            numbers.push(match answer {
-                Some(answer) => answered_partition(ruby, entry, answer, whose)?,
-                None => checked_partition(ruby, entry, whose, &mut known)?,
-            });
-            start = index + 1;
-        }
+        let numbers = partition_list(ruby, topic, partitions, &mut known)?;
         topics.push((TopicKey::of(topic), numbers));
         Ok(ForEach::Continue)
     })?;
     Ok(topics)
+}
+
+/// What [`named_topics`] found.
+pub enum Named {
+    /// Every name was known: the topics with their partitions, as [`topics`] gives them.
+    Topics(Vec<(TopicKey, Vec<Partition>)>),
+    /// The first name the index lacks (nothing else was checked after it).
+    Unknown(Value),
+}
+
+/// `{name => [partition, ...]}` (librdkafka's topic partition list as a Hash) as core input,
+/// each name resolved to its topic through `index` (`{name => topic}`), so that no Ruby code
+/// runs per topic; partitions as in [`topics`].
+pub fn named_topics(ruby: &Ruby, value: Value, index: Value) -> Result<Named, Error> {
+    let hash = RHash::from_value(value).ok_or_else(|| {
+        type_error(
+            ruby,
+            "expected a Hash of {topic name => [partition, ...]}",
+            value,
+        )
+    })?;
+    let index = RHash::from_value(index)
+        .ok_or_else(|| type_error(ruby, "expected a Hash of {topic name => topic}", index))?;
+    let mut topics = Vec::with_capacity(hash.len());
+    let mut unknown = None;
+    let mut known = KnownClass::default();
+    hash.foreach(|name: Value, partitions: Value| {
+        let Some(topic) = index.get(name) else {
+            unknown = Some(name);
+            return Ok(ForEach::Stop);
+        };
+        let numbers = partition_list(ruby, topic, partitions, &mut known)?;
+        topics.push((TopicKey::of(topic), numbers));
+        Ok(ForEach::Continue)
+    })?;
+    Ok(match unknown {
+        Some(name) => Named::Unknown(name),
+        None => Named::Topics(topics),
+    })
+}
+
+/// The partitions of one topic's list, validated (errors name `topic`).
+fn partition_list(
+    ruby: &Ruby,
+    topic: Value,
+    partitions: Value,
+    known: &mut KnownClass,
+) -> Result<Vec<Partition>, Error> {
+    let whose = || format!(" of topic {}", describe(topic));
+    let Some(list) = RArray::from_value(partitions) else {
+        let expected = format!("partitions{} must be an Array", whose());
+        return Err(type_error(ruby, &expected, partitions));
+    };
+    let mut numbers = Vec::with_capacity(list.len());
+    let mut start = 0;
+    while let Some((index, answer)) = fast_partitions(ruby, list, start, &mut numbers, known)? {
+        // The entry the fast pass could not take: checked (and named) the careful way.
+        let entry: Value = list.entry(index as isize)?;
+        numbers.push(match answer {
+            Some(answer) => answered_partition(ruby, entry, answer, whose)?,
+            None => checked_partition(ruby, entry, whose, known)?,
+        });
+        start = index + 1;
+    }
+    Ok(numbers)
 }
 
 /// Appends to `out` the partitions of `list` from `start` on, in one `protect` for the whole

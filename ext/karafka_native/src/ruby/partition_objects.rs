@@ -124,24 +124,35 @@ pub fn read(ruby: &Ruby, value: Value, reader: Reader) -> Result<Value, Error> {
 /// `define_method` block, and unlike a C method, which has no location) whose original name is
 /// `partition` (an alias of another reader reads another variable) and which takes no argument.
 ///
-/// `Kernel#method` is called through `bind_call`, so a class with its own `method` (a common
-/// name) cannot mislead the check. Anything unexpected answers false: the method is then called,
-/// which is always correct.
+/// The method object comes from `rb_obj_method` (what `Kernel#method` runs), so a class with
+/// its own `method` (a common name) cannot mislead the check. Anything unexpected answers
+/// false: the method is then called, which is always correct.
 fn plain_attr_reader(ruby: &Ruby, value: Value) -> bool {
     let check = || -> Result<bool, Error> {
-        let partition = Symbol::from(PARTITION.into_id_with(ruby));
-        let method_method: Value = ruby
-            .module_kernel()
-            .funcall("instance_method", (ruby.to_symbol("method"),))?;
-        let method: Value = method_method.funcall("bind_call", (value, partition))?;
+        let id = PARTITION.into_id_with(ruby);
+        let partition = Symbol::from(id);
+        // SAFETY: the GVL is held and `value` is live; `rb_obj_method_arity` looks the method
+        // up without calling Ruby (it exists: `value` answered `respond_to?`).
+        let arity = unsafe { rb_sys::rb_obj_method_arity(value.as_raw(), id.as_raw()) };
+        if arity != 0 {
+            return Ok(false);
+        }
+        let raw = magnus::rb_sys::protect(|| {
+            // SAFETY: a live object and a Symbol; may raise (NameError): inside `protect`.
+            unsafe { rb_sys::rb_obj_method(value.as_raw(), partition.as_raw()) }
+        })?;
+        // SAFETY: `rb_obj_method` returned a live Method object, kept on this stack.
+        let method = unsafe { Value::from_raw(raw) };
         let name: Symbol = method.funcall("original_name", ())?;
-        let arity: i64 = method.funcall("arity", ())?;
+        if name.as_raw() != partition.as_raw() {
+            return Ok(false);
+        }
         let location: Value = method.funcall("source_location", ())?;
-        if name.as_raw() != partition.as_raw() || arity != 0 || location.is_nil() {
+        if location.is_nil() {
             return Ok(false);
         }
         let vm: RClass = ruby.class_object().const_get("RubyVM")?;
-        let sequences: Value = vm.const_get("InstructionSequence")?;
+        let sequences: RClass = vm.const_get("InstructionSequence")?;
         let sequence: Value = sequences.funcall("of", (method,))?;
         Ok(sequence.is_nil())
     };

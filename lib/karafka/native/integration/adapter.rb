@@ -100,10 +100,9 @@ module Karafka
         # @return [nil]
         def assigned(event)
           group = event[:subscription_group]
-          group_id = group.id
-          topics = partitions_by_topic(group, event[:tpl])
           @tracker = @limit.sync(@tracker)
-          @tracker.assign(group_id, topics)
+          missing = @tracker.assign_named(group.id, event[:tpl].to_h, @topics_cache.names(group))
+          @tracker.assign(group.id, partitions_by_topic(group, event[:tpl])) if missing
           nil
         rescue StandardError => e
           @reporter.call("rebalance.partitions_assigned", e, @owner)
@@ -114,8 +113,8 @@ module Karafka
         # @return [nil]
         def revoked(event)
           group = event[:subscription_group]
-          group_id = group.id
-          @tracker.revoke(group_id, partitions_by_topic(group, event[:tpl]))
+          missing = @tracker.revoke_named(group.id, event[:tpl].to_h, @topics_cache.names(group))
+          @tracker.revoke(group.id, partitions_by_topic(group, event[:tpl])) if missing
           nil
         rescue StandardError => e
           @reporter.call("rebalance.partitions_revoked", e, @owner)
@@ -162,6 +161,10 @@ module Karafka
 
         private
 
+        # The slow way, for an event naming a topic the name index does not know yet: every name
+        # resolved in Ruby, unknown ones through the subscription group's own `find` (which may
+        # raise, changing nothing), so that the index learns them
+        #
         # @param group [Object] subscription group of the event
         # @param tpl [#to_h] topic partition list
         # @return [Hash{Object => Array}] routing topic => partition numbers, or the partition
