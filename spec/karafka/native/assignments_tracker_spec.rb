@@ -160,14 +160,25 @@ RSpec.describe Karafka::Native::AssignmentsTracker do
       expect(tracker.current).to equal(first)
     end
 
-    it "returns a new object after a change, reusing unchanged topics' arrays" do
+    it "returns a new object after a change" do
       first = tracker.current
       tracker.assign("sg", a => [2])
       second = tracker.current
       expect(second).not_to equal(first)
       expect(second[a]).to eq([0, 1, 2])
-      expect(second[b]).to equal(first[b])
       expect(first).to eq(a => [0, 1], b => [5])
+    end
+
+    it "reuses unchanged topics' arrays once it holds enough topics to patch its views" do
+      others = topics(20)
+      tracker.assign("sg", others.to_h { |topic| [topic, [1]] })
+      first = tracker.current
+      tracker.assign("sg", a => [2])
+      second = tracker.current
+      expect(second[a]).to eq([0, 1, 2])
+      expect([b, *others].map { |topic| second[topic] })
+        .to all(satisfy { |array| first.value?(array) })
+      expect([b, *others]).to all(satisfy { |topic| second[topic].equal?(first[topic]) })
     end
   end
 

@@ -7,14 +7,14 @@
 //!
 //! A view is patched from the previous one when few topics changed: the two persistent
 //! snapshots are diffed (shared subtrees are skipped), the previous frozen Hash is copied
-//! (`rb_hash_dup`, one table copy) and only the changed topics are deleted, replaced or
-//! appended, so reading `current` after one change costs about the change, not the state.
-//! Otherwise the view is built afresh, reusing the frozen values of unchanged topics.
+//! (`rb_hash_dup`, one table copy, keeping the frozen values of unchanged topics) and only the
+//! changed topics are deleted, replaced or appended, so reading `current` after one change costs
+//! about the change, not the state. Otherwise (a small tracker, many changes, or a clear) the
+//! view is built afresh. Values are only ever taken from the previous Hash itself, never kept by
+//! address, so they need no pinning.
 
 use std::sync::Arc;
 
-use imbl::shared_ptr::DefaultSharedPtr;
-use imbl::GenericHashMap;
 use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::{
     gc::Marker,
@@ -25,15 +25,6 @@ use magnus::{
 
 use super::topic_key::TopicKey;
 use crate::core::{OrderedMap, SeqDiff, Snapshot, TopicAssignment, TopicGenerations};
-
-/// The frozen per-topic values of a view, with the core entries they were built from. A
-/// persistent map: a patched view shares it with the view it was patched from.
-type Parts<T> = GenericHashMap<
-    TopicKey,
-    (Arc<T>, Opaque<Value>),
-    foldhash::fast::RandomState,
-    DefaultSharedPtr,
->;
 
 /// A view is patched only when at most this share of its topics changed (1 in N), and at
 /// most [`PATCH_MIN`] changes are always patched; beyond that a fresh build is as cheap.
@@ -46,14 +37,13 @@ const PATCH_MIN: usize = 64;
 /// frozen values of unchanged topics) costs less than diffing and copying.
 const PATCH_FROM: usize = 16;
 
-/// A frozen Ruby Hash built from one snapshot version, with the frozen per-topic values it
-/// holds, so that the next build can reuse those whose topic did not change, and the snapshot
-/// it shows, which the next build diffs against.
+/// A frozen Ruby Hash built from one snapshot version, with the snapshot it shows, which the
+/// next build diffs against.
 pub struct View<T> {
     version: u64,
     hash: Opaque<Value>,
-    parts: Parts<T>,
     snapshot: Arc<Snapshot<TopicKey>>,
+    kind: std::marker::PhantomData<T>,
 }
 
 /// The views of one tracker. Only touched with the GVL held, and never borrowed across a Ruby
@@ -81,16 +71,13 @@ trait MarkRuby: Send + Sync {
 }
 
 impl<T: ViewKind> MarkRuby for View<T> {
-    /// Marks the Hash and, separately, every value it holds and every topic of its snapshot:
-    /// values are reused by address in later builds, and topics are found by address when the
-    /// next view is patched (a topic gone from the tracker is deleted from the copied Hash by
-    /// its key), so all of them must be pinned, not just reachable (reachable objects may be
-    /// moved by `GC.compact`).
+    /// Marks the Hash (and so the values it holds, which GC may move: they are only ever read
+    /// back through the Hash) and, separately, every topic of its snapshot: topics are found by
+    /// address when the next view is patched (a topic gone from the tracker is deleted from the
+    /// copied Hash by its key), so they must be pinned, not just reachable (reachable objects
+    /// may be moved by `GC.compact`).
     fn mark(&self, marker: &Marker) {
         marker.mark(self.hash);
-        for (_, value) in self.parts.values() {
-            marker.mark(*value);
-        }
         for key in T::entries(&self.snapshot).keys() {
             // SAFETY: a key of this view's snapshot has been pinned since it entered a marked
             // snapshot (published or leased), by that marking and now by this one, so its
@@ -180,15 +167,15 @@ impl ViewCell {
             .and_then(|view| changes(view, &snapshot))
         {
             Some(changes) => patch(ruby, previous.as_deref().expect("patched from it"), changes),
-            None => build(ruby, T::entries(&snapshot), previous.as_deref()),
+            None => build(ruby, T::entries(&snapshot)),
         };
         self.release(lease);
-        let (hash, parts) = built?;
+        let hash = built?;
         let view = Arc::new(View {
             version,
             hash: hash.into(),
-            parts,
             snapshot,
+            kind: std::marker::PhantomData,
         });
         let mut views = self.0.borrow_mut();
         let slot = T::slot(&mut views);
@@ -272,7 +259,7 @@ fn patch<T: ViewKind>(
     ruby: &Ruby,
     previous: &View<T>,
     changes: Vec<SeqDiff<'_, TopicKey, Arc<T>>>,
-) -> Result<(Value, Parts<T>), Error> {
+) -> Result<Value, Error> {
     let old = ruby.get_inner(previous.hash).as_raw();
     // SAFETY: `old` is a live Hash (the lease marks the previous view); `rb_hash_dup` copies its
     // table without calling Ruby code, and any allocation failure is caught by `protect`.
@@ -282,13 +269,11 @@ fn patch<T: ViewKind>(
         RHash::from_value(unsafe { Value::from_raw(copy) }).expect("rb_hash_dup gives a Hash");
     // Registered with the GC while new values are allocated into it.
     let hash = BoxValue::new(hash);
-    let mut parts = previous.parts.clone();
     for change in changes {
         match change {
             SeqDiff::Removed(_, key, _) => {
                 // SAFETY: the previous view pins its snapshot's topics, and it is leased.
                 let _: Value = hash.delete(unsafe { key.value() })?;
-                parts.remove(key);
             }
             SeqDiff::Updated {
                 new: (key, entry), ..
@@ -297,35 +282,21 @@ fn patch<T: ViewKind>(
                 let value = entry.to_ruby(ruby)?;
                 // SAFETY: the key belongs to a leased snapshot, so it is alive and pinned.
                 hash.aset(unsafe { key.value() }, value)?;
-                parts.insert(*key, (entry.clone(), Opaque::from(value)));
             }
         }
     }
     hash.freeze();
-    Ok((hash.as_value(), parts))
+    Ok(hash.as_value())
 }
 
-/// Builds the frozen Hash for `entries`, reusing `previous`'s values of unchanged topics.
-fn build<T: ViewKind>(
-    ruby: &Ruby,
-    entries: &OrderedMap<TopicKey, Arc<T>>,
-    previous: Option<&View<T>>,
-) -> Result<(Value, Parts<T>), Error> {
+/// Builds the frozen Hash for `entries` afresh.
+fn build<T: ViewKind>(ruby: &Ruby, entries: &OrderedMap<TopicKey, Arc<T>>) -> Result<Value, Error> {
     let hash = ruby.hash_new();
-    let mut parts = Parts::default();
     for (key, entry) in entries.iter() {
-        let reused = previous
-            .and_then(|view| view.parts.get(key))
-            .filter(|(cached, _)| Arc::ptr_eq(cached, entry))
-            .map(|(_, value)| ruby.get_inner(*value));
-        let value = match reused {
-            Some(value) => value,
-            None => entry.to_ruby(ruby)?,
-        };
+        let value = entry.to_ruby(ruby)?;
         // SAFETY: the key belongs to a leased snapshot, so it is alive and pinned.
         hash.aset(unsafe { key.value() }, value)?;
-        parts.insert(*key, (entry.clone(), Opaque::from(value)));
     }
     hash.freeze();
-    Ok((hash.into_value_with(ruby), parts))
+    Ok(hash.into_value_with(ruby))
 }
