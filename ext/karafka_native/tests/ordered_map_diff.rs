@@ -42,8 +42,13 @@ fn replay(old: &OrderedMap<u16, u32>, new: &OrderedMap<u16, u32>) -> Vec<(u16, u
     for change in old.diff(new) {
         match change {
             SeqDiff::Removed(_, key, _) => entries.retain(|(k, _)| k != key),
-            SeqDiff::Updated { new: (key, value), .. } => {
-                let slot = entries.iter_mut().find(|(k, _)| k == key).expect("updated key");
+            SeqDiff::Updated {
+                new: (key, value), ..
+            } => {
+                let slot = entries
+                    .iter_mut()
+                    .find(|(k, _)| k == key)
+                    .expect("updated key");
                 slot.1 = *value;
             }
             SeqDiff::Added(_, key, value) => entries.push((*key, *value)),
