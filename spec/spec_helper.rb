@@ -22,4 +22,13 @@ RSpec.configure do |config|
   config.order = :random
   Kernel.srand(config.seed)
   config.expect_with(:rspec) { |c| c.syntax = :expect }
+
+  # Only native calls run stressed: an example that left GC.stress on would stress every
+  # allocation of the examples after it (minutes each), so it is switched back and named.
+  config.after do |example|
+    next unless GC.stress
+
+    GC.stress = false
+    warn "GC.stress was left on by #{example.location}"
+  end
 end

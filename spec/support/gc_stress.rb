@@ -26,13 +26,32 @@ module GcStressedNativeCalls
     )
   end
 
-  # Runs the block under GC.stress, restoring the previous setting.
+  # Guards the count of native calls running stressed, and the setting to go back to.
+  LOCK = Mutex.new
+
+  @depth = 0
+  @outer = false
+
+  # Runs the block under GC.stress. GC.stress is one global switch, and native calls overlap on
+  # threads (one waits for the lock while others run), so the first call to enter turns it on and
+  # the last to leave restores what it found: a call leaving while another still runs must
+  # neither turn it off nor leave it on for good.
   def self.stressed
-    previous = GC.stress
-    GC.stress = true
+    entered = false
+    LOCK.synchronize do
+      @outer = GC.stress if @depth.zero?
+      @depth += 1
+      entered = true
+      GC.stress = true
+    end
     yield
   ensure
-    GC.stress = previous
+    if entered
+      LOCK.synchronize do
+        @depth -= 1
+        GC.stress = @outer if @depth.zero?
+      end
+    end
   end
 end
 

@@ -36,6 +36,7 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "and the GC" do
 
   it "survives a compaction that moves everything it can, under GC.stress" do
     assign_unreferenced(50)
+    stress = GC.stress
     GC.stress = true
     begin
       tracker.assign("sg", TestTopic.new("gc-late") => [0])
@@ -44,7 +45,7 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "and the GC" do
       expect(current.size).to eq(51)
       expect(generations.size).to eq(51)
     ensure
-      GC.stress = GC_STRESS
+      GC.stress = stress
     end
     compact_everything
     expect(names(tracker.current)).to eq((expected + ["gc-late"]).sort)
