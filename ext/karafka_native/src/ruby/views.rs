@@ -33,8 +33,8 @@ const PATCH_SHARE: usize = 4;
 /// See [`PATCH_SHARE`].
 const PATCH_MIN: usize = 64;
 
-/// Views of fewer topics are rebuilt: below this size a fresh build (which still reuses the
-/// frozen values of unchanged topics) costs less than diffing and copying.
+/// Views of fewer topics are rebuilt: below this size a fresh build costs less than diffing
+/// and copying.
 const PATCH_FROM: usize = 16;
 
 /// A frozen Ruby Hash built from one snapshot version, with the snapshot it shows, which the
@@ -162,11 +162,11 @@ impl ViewCell {
             snapshot.clone(),
             previous.clone().map(|view| view as Arc<dyn MarkRuby>),
         );
-        let built = match previous
+        let patchable = previous
             .as_deref()
-            .and_then(|view| changes(view, &snapshot))
-        {
-            Some(changes) => patch(ruby, previous.as_deref().expect("patched from it"), changes),
+            .and_then(|view| Some((view, changes(view, &snapshot)?)));
+        let built = match patchable {
+            Some((view, changes)) => patch(ruby, view, changes),
             None => build(ruby, T::entries(&snapshot)),
         };
         self.release(lease);
@@ -239,7 +239,9 @@ fn changes<'a, T: ViewKind>(
     snapshot: &'a Snapshot<TopicKey>,
 ) -> Option<Vec<SeqDiff<'a, TopicKey, Arc<T>>>> {
     let (old, new) = (T::entries(&previous.snapshot), T::entries(snapshot));
-    if old.len() < PATCH_FROM || !old.same_lineage(new) {
+    // Only forwards: additions are appended, which keeps the order only when they are newer.
+    let forwards = previous.version < snapshot.version();
+    if !forwards || old.len() < PATCH_FROM || !old.same_lineage(new) {
         return None;
     }
     let limit = PATCH_MIN.max(new.len() / PATCH_SHARE);

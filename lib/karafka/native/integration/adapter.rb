@@ -130,18 +130,9 @@ module Karafka
           @reporter.call("client.reset", e, @owner)
         end
 
-        # Handles `client.events_poll`: drops the subscription group's assignments only when the
-        # client says it lost them
-        # @param event [Hash, #[]] event payload
-        # @return [nil]
-        def events_poll(event)
-          event[:caller].assignment_lost? ? assignment_lost(event) : nil
-        rescue StandardError => e
-          report("client.events_poll", e)
-        end
-
-        # Drops the subscription group's assignments after its client said it lost them (the
-        # second half of {#events_poll}, for callers that asked the client already)
+        # Handles `client.events_poll` once the client said it lost its assignment (the listener
+        # asks the client itself, so that the common case costs no further call): drops the
+        # subscription group's assignments
         # @param event [Hash, #[]] event payload
         # @return [nil]
         def assignment_lost(event)
