@@ -10,17 +10,21 @@ use super::convert;
 use super::gvl::{without_gvl, WAIT_SLICE};
 
 /// Holds `tracker`'s native lock for `seconds`, without the GVL, so that other threads can be
-/// seen waiting for it. Interruptible like any wait; returns true when held for the full time.
+/// seen waiting for it. Interruptible like any wait (`Thread#kill` ends it); returns true once
+/// held until the deadline.
+///
+/// A hold cut short without an exception (`without_gvl` may try its work once with the
+/// cancellation flag already raised, when an interrupt was pending at the start) answers "not
+/// done", so the hold starts again until the deadline.
 fn hold_lock(ruby: &Ruby, tracker: Obj<AssignmentsTracker>, seconds: Value) -> Result<bool, Error> {
-    let duration = Duration::from_secs_f64(convert::seconds(ruby, seconds)?);
+    let deadline = Instant::now() + Duration::from_secs_f64(convert::seconds(ruby, seconds)?);
     without_gvl(|cancelled| {
         let writer = tracker.core().write_unless(cancelled, WAIT_SLICE)?;
-        let deadline = Instant::now() + duration;
         while Instant::now() < deadline && !cancelled.load(Ordering::Acquire) {
             std::thread::sleep(Duration::from_millis(1).min(deadline - Instant::now()));
         }
         drop(writer);
-        Some(Instant::now() >= deadline)
+        (Instant::now() >= deadline).then_some(true)
     })
 }
 
