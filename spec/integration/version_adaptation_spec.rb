@@ -93,6 +93,12 @@ RSpec.describe "Adapting to the Karafka version found" do
         emit :limit, Karafka::Native.tracker.generations_limit
         emit :generations, KarafkaDoubles.by_name(tracker_class.generations)
         emit :frozen, [tracker_class.generations.frozen?, tracker_class.generations.values.all?(&:frozen?)]
+        # Lowered again while populated: Karafka applies it at the next assignment
+        tracker_class.send(:remove_const, :GENERATIONS_TOPICS_LIMIT)
+        tracker_class.const_set(:GENERATIONS_TOPICS_LIMIT, 2)
+        groups << KarafkaDoubles.subscription_group("sg-5", ["t5"])
+        assign.call(groups[5])
+        emit :lowered, KarafkaDoubles.by_name(tracker_class.generations)
       RUBY
     end
 
@@ -105,7 +111,8 @@ RSpec.describe "Adapting to the Karafka version found" do
         "default_limit" => 100_000,
         "limit" => 3,
         "generations" => { "t2" => { "0" => 1 }, "t0" => { "0" => 2 }, "t3" => { "0" => 1 } },
-        "frozen" => [true, true]
+        "frozen" => [true, true],
+        "lowered" => { "t3" => { "0" => 1 }, "t5" => { "0" => 1 } }
       )
     end
   end

@@ -147,6 +147,32 @@ fn generations_evict_the_least_recently_assigned_topics() {
 }
 
 #[test]
+fn a_lowered_generations_limit_evicts_at_once_and_bounds_later_assigns() {
+    let core = AssignmentsCore::new(10);
+    assign(&core, "sg", &[("a", &[0]), ("b", &[0]), ("c", &[0])]);
+    assign(&core, "sg", &[("a", &[1])]);
+    let version = core.version();
+
+    let mut writer = core.write();
+    assert_eq!(writer.evictions_for(1), 2);
+    assert!(!writer.set_generations_limit(3), "nothing beyond 3 topics");
+    assert!(writer.set_generations_limit(1));
+    drop(writer);
+    assert_eq!(core.generations_limit(), 1);
+    assert_eq!(core.version(), version + 1);
+    let kept: Vec<_> = generations(&core).into_iter().map(|(t, _)| t).collect();
+    assert_eq!(kept, vec!["a"], "the least recently assigned went first");
+    assert_eq!(current(&core).len(), 3, "assignments stay");
+
+    assign(&core, "sg", &[("b", &[1])]);
+    let kept: Vec<_> = generations(&core).into_iter().map(|(t, _)| t).collect();
+    assert_eq!(kept, vec!["b"]);
+
+    assert!(!core.write().set_generations_limit(5));
+    assert_eq!(core.version(), version + 2, "raising evicts nothing");
+}
+
+#[test]
 fn snapshots_are_immutable_and_versioned() {
     let core = AssignmentsCore::new(10);
     assign(&core, "sg", &[("a", &[0])]);

@@ -14,10 +14,13 @@ struct Model {
     assignments: Vec<(u8, BTreeMap<i32, String>)>,
     /// Least recently assigned first.
     generations: Vec<(u8, BTreeMap<i32, u64>)>,
+    /// The bound on topics with generations.
+    limit: usize,
 }
 
 impl Model {
-    fn apply(&mut self, op: &Op, limit: usize) {
+    fn apply(&mut self, op: &Op) {
+        let limit = self.limit;
         let changed = match op {
             Op::Assign(g, topics) => {
                 let mut changed = false;
@@ -74,6 +77,14 @@ impl Model {
                 self.assignments.retain(|(_, owned)| !owned.is_empty());
                 changed
             }
+            Op::Limit(limit) => {
+                self.limit = *limit;
+                let before = self.generations.len();
+                while self.generations.len() > *limit {
+                    self.generations.remove(0);
+                }
+                self.generations.len() != before
+            }
             Op::Clear => {
                 let changed = !self.assignments.is_empty() || !self.generations.is_empty();
                 self.assignments.clear();
@@ -92,6 +103,7 @@ enum Op {
     Assign(String, Vec<(u8, Vec<i32>)>),
     Revoke(String, Vec<(u8, Vec<i32>)>),
     Reset(String),
+    Limit(usize),
     Clear,
 }
 
@@ -109,8 +121,18 @@ fn op() -> impl Strategy<Value = Op> {
         5 => (group.clone(), topics()).prop_map(|(g, t)| Op::Assign(g, t)),
         4 => (group.clone(), topics()).prop_map(|(g, t)| Op::Revoke(g, t)),
         1 => group.prop_map(Op::Reset),
+        1 => (1usize..10).prop_map(Op::Limit),
         1 => Just(Op::Clear),
     ]
+}
+
+/// Applies `op` to the core, as the Ruby binding would.
+fn apply(core: &AssignmentsCore<u8>, op: &Op) {
+    if let Op::Limit(limit) = op {
+        core.write().set_generations_limit(*limit);
+    } else {
+        core.apply(&change(op));
+    }
 }
 
 fn change(op: &Op) -> Change<u8> {
@@ -126,6 +148,7 @@ fn change(op: &Op) -> Change<u8> {
         },
         Op::Reset(g) => Change::Reset { group: group(g) },
         Op::Clear => Change::Clear,
+        Op::Limit(_) => unreachable!("a limit is not a Change"),
     }
 }
 
@@ -135,10 +158,11 @@ proptest! {
     #[test]
     fn core_matches_the_model(ops in prop::collection::vec(op(), 1..60), limit in 1usize..10) {
         let core = AssignmentsCore::new(limit);
-        let mut model = Model::default();
+        let mut model = Model { limit, ..Model::default() };
         for op in &ops {
-            core.apply(&change(op));
-            model.apply(op, limit);
+            apply(&core, op);
+            model.apply(op);
+            prop_assert_eq!(core.generations_limit(), model.limit);
 
             let snapshot = core.snapshot();
             prop_assert_eq!(snapshot.version(), model.version);

@@ -24,6 +24,45 @@ RSpec.describe Karafka::Native::AssignmentsTracker do
     end
   end
 
+  describe "#generations_limit=" do
+    let(:c) { TestTopic.new("c") }
+
+    before do
+      tracker.assign("sg", a => [0], b => [0], c => [0])
+      tracker.assign("sg", a => [1])
+    end
+
+    it "evicts the least recently assigned topics beyond the new bound at once" do
+      version = tracker.version
+      tracker.generations_limit = 1
+      expect(tracker.generations_limit).to eq(1)
+      expect(tracker.generations.keys).to eq([a])
+      expect(tracker.current.keys).to eq([a, b, c])
+      expect(tracker.version).to eq(version + 1)
+    end
+
+    it "bounds later assignments" do
+      tracker.generations_limit = 2
+      tracker.assign("sg", c => [1])
+      expect(tracker.generations.keys).to eq([a, c])
+    end
+
+    it "changes nothing when raised" do
+      generations = tracker.generations
+      tracker.generations_limit = 10
+      expect(tracker.generations).to equal(generations)
+    end
+
+    it "rejects a bound that is not a positive Integer, naming it, and keeps the old one" do
+      expect { tracker.generations_limit = 0 }
+        .to raise_error(ArgumentError, /generations_limit.*0 \(Integer\)/)
+      expect { tracker.generations_limit = nil }
+        .to raise_error(TypeError, /generations_limit must be an Integer, got nil/)
+      expect(tracker.generations_limit).to eq(100_000)
+      expect(tracker.generations.size).to eq(3)
+    end
+  end
+
   describe "#assign" do
     it "returns the tracker" do
       expect(tracker.assign("sg", a => [0])).to equal(tracker)

@@ -86,10 +86,6 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "partition objects" do
     end
   end
 
-  it "is what the integration's probe sees" do
-    expect(Karafka::Native::Integration::NativeFeatures.partition_objects?).to be(true)
-  end
-
   it "rejects an object whose partition is not an Integer, naming it, the answer and the topic" do
     expect { tracker.assign("sg", a => [part(nil)]) }.to raise_error(
       TypeError,

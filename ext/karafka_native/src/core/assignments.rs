@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 /// Hasher of the per-group topic sets (small keys chosen by this process; see `OrderedMap`).
 type FastHash = foldhash::fast::RandomState;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -78,7 +78,9 @@ impl<K: TopicKey> State<K> {
 pub struct AssignmentsCore<K: TopicKey> {
     state: ForkSafeLock<State<K>>,
     published: ArcSwap<Snapshot<K>>,
-    generations_limit: usize,
+    /// The bound on topics with generations. Changed only by a writer, under the lock, and read
+    /// by writers under the lock (the lock orders them); other readers get a recent value.
+    generations_limit: AtomicUsize,
     /// The placeholder a writer leaves while it works on the connection states.
     empty_connections: Arc<Connections>,
 }
@@ -97,14 +99,14 @@ impl<K: TopicKey> AssignmentsCore<K> {
         Self {
             published: ArcSwap::from_pointee(snapshot.clone()),
             state: ForkSafeLock::new(State::from_snapshot(snapshot)),
-            generations_limit,
+            generations_limit: AtomicUsize::new(generations_limit),
             empty_connections: Arc::default(),
         }
     }
 
-    /// The generations bound given at creation.
+    /// The bound on topics with generations now in force.
     pub fn generations_limit(&self) -> usize {
-        self.generations_limit
+        self.generations_limit.load(Ordering::Relaxed)
     }
 
     /// The latest published snapshot, kept alive as long as the caller holds it.
@@ -219,10 +221,32 @@ impl<K: TopicKey> Writer<'_, K> {
         }
     }
 
+    /// How many topics' generations a bound of `limit` would evict now, in O(1).
+    pub fn evictions_for(&self, limit: usize) -> usize {
+        self.state
+            .snapshot
+            .generation_topics()
+            .saturating_sub(limit)
+    }
+
+    /// Bounds generations to `limit` topics from now on and evicts the least recently assigned
+    /// ones beyond it at once (as the next assign would); true when that evicted anything (the
+    /// version then grows by one).
+    pub fn set_generations_limit(&mut self, limit: usize) -> bool {
+        self.core.generations_limit.store(limit, Ordering::Relaxed);
+        let state = &mut *self.state;
+        if !evict_generations(&mut state.snapshot, limit) {
+            return false;
+        }
+        state.snapshot.version += 1;
+        self.core.published.store(Arc::new(state.snapshot.clone()));
+        true
+    }
+
     /// Applies `change` and publishes the result; true when it changed anything (the version
     /// then grows by one).
     pub fn apply(&mut self, change: &Change<K>) -> bool {
-        let limit = self.core.generations_limit;
+        let limit = self.core.generations_limit.load(Ordering::Relaxed);
         let state = &mut *self.state;
         let changed = match change {
             Change::Assign { group, topics } => assign(state, group, topics, limit),
@@ -280,10 +304,18 @@ fn assign<K: TopicKey>(
     if !group_topics.is_empty() {
         state.by_group.insert(group.clone(), group_topics);
     }
-    while state.snapshot.generations.len() > generations_limit {
-        state.snapshot.generations.pop_first();
-    }
+    evict_generations(&mut state.snapshot, generations_limit);
     changed
+}
+
+/// Drops the least recently assigned topics' generations beyond `limit`; true when any went.
+fn evict_generations<K: TopicKey>(snapshot: &mut Snapshot<K>, limit: usize) -> bool {
+    let mut evicted = false;
+    while snapshot.generations.len() > limit {
+        snapshot.generations.pop_first();
+        evicted = true;
+    }
+    evicted
 }
 
 /// Merges `incoming` (sorted, unique) into `existing`, `group` owning every incoming partition.

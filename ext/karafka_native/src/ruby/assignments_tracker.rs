@@ -201,9 +201,22 @@ impl AssignmentsTracker {
         self.core.generations_limit()
     }
 
+    /// `generations_limit = n`: the bound from now on; generations of the least recently
+    /// assigned topics beyond it go at once (the version grows when any do).
+    fn set_generations_limit(ruby: &Ruby, rb_self: &Self, limit: Value) -> Result<(), Error> {
+        let limit = convert::positive_limit(ruby, "generations_limit", limit)?;
+        with_writer(
+            &rb_self.core,
+            |writer| writer.evictions_for(limit) <= LIGHT_CHANGE,
+            |writer| writer.set_generations_limit(limit),
+        )?;
+        Ok(())
+    }
+
     /// Never blocks: `busy` while the lock is held, otherwise the assignments by topic label
     /// (`name` when the topic answers it, `inspect` otherwise).
     fn inspect(ruby: &Ruby, rb_self: Obj<Self>) -> Result<String, Error> {
+        // SAFETY: the borrowed class name is copied (`into_owned`) before any Ruby code runs.
         let class = unsafe { rb_self.classname() }.into_owned();
         if rb_self.core.is_locked() {
             return Ok(format!("#<{class} busy>"));
@@ -245,6 +258,10 @@ impl AssignmentsTracker {
         class.define_method(
             "generations_limit",
             method!(AssignmentsTracker::generations_limit, 0),
+        )?;
+        class.define_method(
+            "generations_limit=",
+            method!(AssignmentsTracker::set_generations_limit, 1),
         )?;
         class.define_method("locked?", method!(AssignmentsTracker::locked, 0))?;
         class.define_method("inspect", method!(AssignmentsTracker::inspect, 0))?;

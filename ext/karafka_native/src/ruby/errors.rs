@@ -15,6 +15,8 @@ pub fn describe(value: Value) -> String {
     if shown.chars().count() > MAX_SHOWN {
         shown = shown.chars().take(MAX_SHOWN).collect::<String>() + "...";
     }
+    // SAFETY: the borrowed class name is copied into the String at once, before any Ruby code
+    // runs that could change or free it.
     format!("{shown} ({})", unsafe { value.classname() })
 }
 

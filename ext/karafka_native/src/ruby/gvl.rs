@@ -108,6 +108,10 @@ struct Call<'a, F, R> {
     outcome: Option<Result<Option<R>, Box<dyn Any + Send>>>,
 }
 
+/// The GVL-free callback: runs the work, catching a panic.
+///
+/// # Safety
+/// `data` must point to a live `Call<'_, F, R>` that nothing else uses during the call.
 unsafe extern "C" fn run<R, F: FnMut(&AtomicBool) -> Option<R>>(data: *mut c_void) -> *mut c_void {
     // SAFETY: `data` is the `Call` that `without_gvl` passed in and keeps alive.
     let call = unsafe { &mut *(data as *mut Call<'_, F, R>) };
@@ -118,6 +122,10 @@ unsafe extern "C" fn run<R, F: FnMut(&AtomicBool) -> Option<R>>(data: *mut c_voi
     std::ptr::null_mut()
 }
 
+/// Ruby's unblocking function: raises the cancellation flag.
+///
+/// # Safety
+/// `flag` must point to an `AtomicBool` that outlives the call.
 unsafe extern "C" fn unblock(flag: *mut c_void) {
     // SAFETY: `flag` is the `AtomicBool` that `without_gvl` keeps alive during the call.
     let flag = unsafe { &*(flag as *const AtomicBool) };

@@ -48,7 +48,6 @@ module Karafka
           @topics_cache = topics_cache
           @reporter = reporter
           @tracker = limit.build
-          @partition_objects = NativeFeatures.partition_objects?
         end
 
         # @return [Hash{Object => Array<Integer>}] frozen current assignments, the same object
@@ -158,15 +157,15 @@ module Karafka
         #
         # @param group [Object] subscription group of the event
         # @param tpl [#to_h] topic partition list
-        # @return [Hash{Object => Array}] routing topic => partition numbers, or the partition
-        #   objects themselves when the native tracker reads their numbers
+        # @return [Hash{Object => Array}] routing topic => its partition objects (the native
+        #   tracker reads their numbers)
         def partitions_by_topic(group, tpl)
           names = @topics_cache.names(group)
           result = {}.compare_by_identity
 
           tpl.to_h.each do |name, partitions|
             topic = names[name] || @topics_cache.discover(group, name)
-            result[topic] = @partition_objects ? partitions : partitions.map(&:partition)
+            result[topic] = partitions
           end
 
           result

@@ -38,23 +38,16 @@ module Karafka
           ::Karafka::Native::AssignmentsTracker.new(generations_limit: @applied)
         end
 
-        # Applies a changed bound to a native tracker: through its setter when it has one,
-        # otherwise by replacing it while it is empty (a populated one keeps its bound)
+        # Applies a changed bound to a native tracker (the native tracker evicts at once what the
+        # new bound no longer keeps)
         #
         # @param tracker [Karafka::Native::AssignmentsTracker] tracker in use
-        # @return [Karafka::Native::AssignmentsTracker] tracker to use from now on
+        # @return [Karafka::Native::AssignmentsTracker] the same tracker
         def sync(tracker)
           limit = value
           return tracker if limit == @applied
 
-          if tracker.respond_to?(:generations_limit=)
-            tracker.generations_limit = limit
-          elsif tracker.current.empty? && tracker.generations.empty?
-            tracker = ::Karafka::Native::AssignmentsTracker.new(generations_limit: limit)
-          else
-            return tracker
-          end
-
+          tracker.generations_limit = limit
           @applied = limit
           tracker
         end
