@@ -27,9 +27,23 @@ module KarafkaNativeBench
         "OS" => os,
         "Ruby" => RUBY_DESCRIPTION,
         "Rust" => command("rustc --version") || "unknown",
-        "Commit" => command("git describe --always --dirty") || "unknown",
+        "Commit" => commit,
         "Date" => Time.now.utc.iso8601
       }
+    end
+
+    # The files a run writes; changes to them alone do not make the tree "dirty".
+    OUTPUTS = %w[bench/results.md bench/current_latency.png].freeze
+
+    # @return [String] the commit measured, "-dirty" when other files differ from it
+    def commit
+      head = command("git rev-parse --short HEAD") or return "unknown"
+      excluded = OUTPUTS.map { |path| ":(exclude)#{path}" }
+      status = %w[git status --porcelain --untracked-files=no -- .] + excluded
+      changed = IO.popen(status, err: File::NULL, &:read)
+      changed.strip.empty? ? head : "#{head}-dirty"
+    rescue SystemCallError
+      "unknown"
     end
 
     # @return [String] the 1, 5 and 15 minute load averages
