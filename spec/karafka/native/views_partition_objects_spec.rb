@@ -1,7 +1,5 @@
 # frozen_string_literal: true
 
-require "karafka/native/integration/native_features"
-
 # `assign` and `revoke` take partition objects (anything answering `partition` with an Integer,
 # as `Rdkafka::Consumer::Partition` does) as well as Integers, so the integration can pass
 # librdkafka's lists straight through.
