@@ -57,12 +57,22 @@ module KarafkaNativeBench
         medians = Alternation.new(@settings.rounds).run(trackers.keys) do |name|
           probes[name].sample(@settings.sample_ns)
         end
+        note_page_faults(probes, size)
         [
           Result.new(id: :current_after_change, label: "current, after a 1-partition change",
                      size:, unit: "us", values: Stats.pick(medians, :current)),
           Result.new(id: :change_and_current, label: "1-partition change + current",
                      size:, unit: "us", values: Stats.pick(medians, :both))
         ]
+      end
+
+      # Notes, per contender, how many `current` calls after a change got fresh pages from the
+      # kernel (the two modes the median of a sample can land on); see {PageFaults.split}.
+      def note_page_faults(probes, size)
+        probes.each do |name, probe|
+          split = PageFaults.split(probe.fault_pass(@settings.sample_ns))
+          @settings.note("current after a change, #{size}, #{name}: #{split}.") if split
+        end
       end
 
       def generation(trackers, topics, size)
@@ -104,17 +114,46 @@ module KarafkaNativeBench
           times.transform_values { |list| (Stats.median(list) - overhead) / 1e3 }
         end
 
+        # The same changes again, untimed by the sample, each `current` with the minor page
+        # faults it took (read from /proc outside the timed window, in a pass of its own so that
+        # the reads cannot disturb the samples)
+        #
+        # @param duration_ns [Integer] how long to keep going (20 changes at least)
+        # @return [Array<Array(Integer, Integer)>] nanoseconds and page faults per `current`;
+        #   empty where page faults cannot be counted
+        def fault_pass(duration_ns)
+          return [] unless PageFaults.count
+
+          deadline = Clock.now + duration_ns
+          calls = []
+          calls << faulted_current while calls.size < 20 || Clock.now < deadline
+          calls
+        end
+
         private
+
+        def faulted_current
+          change
+          before = PageFaults.count
+          started = Clock.now
+          @tracker.current
+          finished = Clock.now
+          [finished - started, PageFaults.count - before]
+        end
 
         def once(times)
           started = Clock.now
-          @assigned ? @tracker.revoke("sg-0", @change) : @tracker.assign("sg-0", @change)
-          @assigned = !@assigned
+          change
           changed = Clock.now
           @tracker.current
           finished = Clock.now
           times[:current] << (finished - changed)
           times[:both] << (finished - started)
+        end
+
+        def change
+          @assigned ? @tracker.revoke("sg-0", @change) : @tracker.assign("sg-0", @change)
+          @assigned = !@assigned
         end
       end
     end

@@ -26,6 +26,37 @@ module KarafkaNativeBench
     end
   end
 
+  # Minor page faults of this process so far (the kernel handing it a fresh page), from
+  # /proc/self/stat; nil where that cannot be read.
+  module PageFaults
+    module_function
+
+    # @return [Integer, nil]
+    def count
+      # Field 10 (minflt); the command name in field 2 may hold spaces, so count after its ")".
+      Integer(File.read("/proc/self/stat").split(") ", 2).last.split[7])
+    rescue SystemCallError, ArgumentError, NoMethodError
+      nil
+    end
+
+    # @param calls [Array<Array(Integer, Integer)>] nanoseconds and page faults per call
+    # @return [String, nil] how many calls took fresh pages, with the median time of those that
+    #   did and of those that did not; nil when fewer than a tenth did
+    def split(calls)
+      faulting, reusing = calls.partition { |_, faults| faults.positive? }
+      return if faulting.empty? || faulting.size * 10 < calls.size
+
+      text = "#{faulting.size} of #{calls.size} calls took fresh pages from the kernel (median " \
+             "#{Stats.median(faulting.map(&:last)).round} minor page faults), median " \
+             "#{median_us(faulting)} us"
+      reusing.empty? ? text : "#{text}; the others #{median_us(reusing)} us"
+    end
+
+    def median_us(calls)
+      Format.number(Stats.median(calls.map(&:first)) / 1e3)
+    end
+  end
+
   # Small statistics helpers.
   module Stats
     module_function
