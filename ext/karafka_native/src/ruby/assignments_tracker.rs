@@ -69,11 +69,10 @@ impl AssignmentsTracker {
         group: Value,
         topics: Value,
     ) -> Result<Obj<Self>, Error> {
-        let change = Change::Assign {
-            group: convert::group_id(ruby, group)?,
-            topics: convert::topics(ruby, topics)?,
-        };
-        rb_self.write(&change)?;
+        rb_self.write_topics(ruby, group, topics, |group, topics| Change::Assign {
+            group,
+            topics,
+        })?;
         Ok(rb_self)
     }
 
@@ -83,12 +82,24 @@ impl AssignmentsTracker {
         group: Value,
         topics: Value,
     ) -> Result<Obj<Self>, Error> {
-        let change = Change::Revoke {
-            group: convert::group_id(ruby, group)?,
-            topics: convert::topics(ruby, topics)?,
-        };
-        rb_self.write(&change)?;
+        rb_self.write_topics(ruby, group, topics, |group, topics| Change::Revoke {
+            group,
+            topics,
+        })?;
         Ok(rb_self)
+    }
+
+    /// Converts and validates a `{topic => partitions}` change, then applies it.
+    fn write_topics(
+        &self,
+        ruby: &Ruby,
+        group: Value,
+        topics: Value,
+        change: impl FnOnce(GroupId, Vec<(TopicKey, Vec<Partition>)>) -> Change<TopicKey>,
+    ) -> Result<bool, Error> {
+        let group = convert::group_id(ruby, group)?;
+        let topics = convert::topics(ruby, topics)?;
+        self.write(&change(group, topics))
     }
 
     /// `assign_named(subscription_group_id, {name => partitions}, {name => topic})`: `assign`

@@ -9,6 +9,11 @@ module Karafka
       # topic before the native tracker is touched, so a failing lookup changes nothing. Errors
       # are reported through Karafka's monitor and never raised into it.
       class Adapter
+        # The native tracker's by-name variant of each change
+        NAMED = { assign: :assign_named, revoke: :revoke_named }.freeze
+
+        private_constant :NAMED
+
         class << self
           # Gives Karafka's tracker instance its adapter (once), copying whatever state the
           # instance gathered before, under the instance's own `@mutex`
@@ -98,11 +103,8 @@ module Karafka
         # @param event [Hash, #[]] event payload
         # @return [nil]
         def assigned(event)
-          group = event[:subscription_group]
           @tracker = @limit.sync(@tracker)
-          missing = @tracker.assign_named(group.id, event[:tpl].to_h, @topics_cache.names(group))
-          @tracker.assign(group.id, partitions_by_topic(group, event[:tpl])) if missing
-          nil
+          apply(:assign, event)
         rescue StandardError => e
           @reporter.call("rebalance.partitions_assigned", e, @owner)
         end
@@ -111,10 +113,7 @@ module Karafka
         # @param event [Hash, #[]] event payload
         # @return [nil]
         def revoked(event)
-          group = event[:subscription_group]
-          missing = @tracker.revoke_named(group.id, event[:tpl].to_h, @topics_cache.names(group))
-          @tracker.revoke(group.id, partitions_by_topic(group, event[:tpl])) if missing
-          nil
+          apply(:revoke, event)
         rescue StandardError => e
           @reporter.call("rebalance.partitions_revoked", e, @owner)
         end
@@ -150,6 +149,21 @@ module Karafka
         end
 
         private
+
+        # Applies the event's topic partition list as `change` (`:assign` or `:revoke`): by topic
+        # names through the native name index, or, when it lacks a name, the slow way
+        #
+        # @param change [Symbol] `:assign` or `:revoke`
+        # @param event [Hash, #[]] event payload
+        # @return [nil]
+        def apply(change, event)
+          group = event[:subscription_group]
+          tpl = event[:tpl].to_h
+          names = @topics_cache.names(group)
+          missing = @tracker.public_send(NAMED[change], group.id, tpl, names)
+          @tracker.public_send(change, group.id, partitions_by_topic(group, tpl)) if missing
+          nil
+        end
 
         # The slow way, for an event naming a topic the name index does not know yet: every name
         # resolved in Ruby, unknown ones through the subscription group's own `find` (which may
