@@ -103,7 +103,7 @@ module Karafka
         # @param event [Hash, #[]] event payload
         # @return [nil]
         def assigned(event)
-          @tracker = @limit.sync(@tracker)
+          @limit.sync(@tracker)
           apply(:assign, event)
         rescue StandardError => e
           @reporter.call("rebalance.partitions_assigned", e, @owner)
@@ -170,14 +170,14 @@ module Karafka
         # raise, changing nothing), so that the index learns them
         #
         # @param group [Object] subscription group of the event
-        # @param tpl [#to_h] topic partition list
+        # @param tpl [Hash{String => Array}] topic name => partition objects
         # @return [Hash{Object => Array}] routing topic => its partition objects (the native
         #   tracker reads their numbers)
         def partitions_by_topic(group, tpl)
           names = @topics_cache.names(group)
           result = {}.compare_by_identity
 
-          tpl.to_h.each do |name, partitions|
+          tpl.each do |name, partitions|
             topic = names[name] || @topics_cache.discover(group, name)
             result[topic] = partitions
           end

@@ -42,14 +42,14 @@ module Karafka
         # new bound no longer keeps)
         #
         # @param tracker [Karafka::Native::AssignmentsTracker] tracker in use
-        # @return [Karafka::Native::AssignmentsTracker] the same tracker
+        # @return [nil]
         def sync(tracker)
           limit = value
-          return tracker if limit == @applied
+          return if limit == @applied
 
           tracker.generations_limit = limit
           @applied = limit
-          tracker
+          nil
         end
       end
     end
