@@ -18,6 +18,24 @@ use crate::core::{
 /// GVL held when the lock is free; costlier ones always release the GVL while they are applied.
 const LIGHT_CHANGE: usize = 2_048;
 
+/// The direction of a `{topic => partitions}` change, as the const parameter of the methods that
+/// serve both `assign` and `revoke`.
+const ASSIGN: bool = true;
+/// See [`ASSIGN`].
+const REVOKE: bool = false;
+
+/// The change `DIRECTION` makes of validated topics.
+fn topics_change<const DIRECTION: bool>(
+    group: GroupId,
+    topics: Vec<(TopicKey, Vec<Partition>)>,
+) -> Change<TopicKey> {
+    if DIRECTION == ASSIGN {
+        Change::Assign { group, topics }
+    } else {
+        Change::Revoke { group, topics }
+    }
+}
+
 /// The native assignments tracker: one core (one lock, published snapshots) and the cached
 /// frozen Ruby views of it.
 #[derive(TypedData)]
@@ -63,89 +81,37 @@ impl AssignmentsTracker {
         &self.core
     }
 
-    fn assign(
+    /// `assign(subscription_group_id, {topic => partitions})` (`ASSIGN`) and
+    /// `revoke(subscription_group_id, {topic => partitions})` (`REVOKE`): converts and validates
+    /// the change, then applies it.
+    fn change_topics<const DIRECTION: bool>(
         ruby: &Ruby,
         rb_self: Obj<Self>,
         group: Value,
         topics: Value,
     ) -> Result<Obj<Self>, Error> {
-        rb_self.write_topics(ruby, group, topics, |group, topics| Change::Assign {
-            group,
-            topics,
-        })?;
-        Ok(rb_self)
-    }
-
-    fn revoke(
-        ruby: &Ruby,
-        rb_self: Obj<Self>,
-        group: Value,
-        topics: Value,
-    ) -> Result<Obj<Self>, Error> {
-        rb_self.write_topics(ruby, group, topics, |group, topics| Change::Revoke {
-            group,
-            topics,
-        })?;
-        Ok(rb_self)
-    }
-
-    /// Converts and validates a `{topic => partitions}` change, then applies it.
-    fn write_topics(
-        &self,
-        ruby: &Ruby,
-        group: Value,
-        topics: Value,
-        change: impl FnOnce(GroupId, Vec<(TopicKey, Vec<Partition>)>) -> Change<TopicKey>,
-    ) -> Result<bool, Error> {
         let group = convert::group_id(ruby, group)?;
         let topics = convert::topics(ruby, topics)?;
-        self.write(&change(group, topics))
+        rb_self.write(&topics_change::<DIRECTION>(group, topics))?;
+        Ok(rb_self)
     }
 
-    /// `assign_named(subscription_group_id, {name => partitions}, {name => topic})`: `assign`
-    /// for a topic partition list keyed by topic names, each resolved through the index with no
-    /// Ruby call per topic. Returns nil when applied, or the first name the index lacks, with
-    /// nothing applied (resolve it, then call again).
-    fn assign_named(
+    /// `assign_named(subscription_group_id, {name => partitions}, {name => topic})` and
+    /// `revoke_named(...)`: `assign` or `revoke` for a topic partition list keyed by topic names,
+    /// each resolved through the index with no Ruby call per topic. Returns nil when applied, or
+    /// the first name the index lacks, with nothing applied (resolve it, then call again).
+    fn change_named<const DIRECTION: bool>(
         ruby: &Ruby,
         rb_self: Obj<Self>,
         group: Value,
         by_name: Value,
         index: Value,
-    ) -> Result<Option<Value>, Error> {
-        rb_self.write_named(ruby, group, by_name, index, |group, topics| {
-            Change::Assign { group, topics }
-        })
-    }
-
-    /// `revoke_named(subscription_group_id, {name => partitions}, {name => topic})`: `revoke`
-    /// by topic names, as `assign_named`.
-    fn revoke_named(
-        ruby: &Ruby,
-        rb_self: Obj<Self>,
-        group: Value,
-        by_name: Value,
-        index: Value,
-    ) -> Result<Option<Value>, Error> {
-        rb_self.write_named(ruby, group, by_name, index, |group, topics| {
-            Change::Revoke { group, topics }
-        })
-    }
-
-    /// Converts a by-name change and applies it; the first unknown name instead, if any.
-    fn write_named(
-        &self,
-        ruby: &Ruby,
-        group: Value,
-        by_name: Value,
-        index: Value,
-        change: impl FnOnce(GroupId, Vec<(TopicKey, Vec<Partition>)>) -> Change<TopicKey>,
     ) -> Result<Option<Value>, Error> {
         let group = convert::group_id(ruby, group)?;
         match convert::named_topics(ruby, by_name, index)? {
             Named::Unknown(name) => Ok(Some(name)),
             Named::Topics(topics) => {
-                self.write(&change(group, topics))?;
+                rb_self.write(&topics_change::<DIRECTION>(group, topics))?;
                 Ok(None)
             }
         }
@@ -256,10 +222,22 @@ impl AssignmentsTracker {
     pub fn define(ruby: &Ruby, namespace: RModule) -> Result<(), Error> {
         let class = namespace.define_class("AssignmentsTracker", ruby.class_object())?;
         class.define_singleton_method("new", function!(AssignmentsTracker::new, -1))?;
-        class.define_method("assign", method!(AssignmentsTracker::assign, 2))?;
-        class.define_method("revoke", method!(AssignmentsTracker::revoke, 2))?;
-        class.define_method("assign_named", method!(AssignmentsTracker::assign_named, 3))?;
-        class.define_method("revoke_named", method!(AssignmentsTracker::revoke_named, 3))?;
+        class.define_method(
+            "assign",
+            method!(AssignmentsTracker::change_topics::<ASSIGN>, 2),
+        )?;
+        class.define_method(
+            "revoke",
+            method!(AssignmentsTracker::change_topics::<REVOKE>, 2),
+        )?;
+        class.define_method(
+            "assign_named",
+            method!(AssignmentsTracker::change_named::<ASSIGN>, 3),
+        )?;
+        class.define_method(
+            "revoke_named",
+            method!(AssignmentsTracker::change_named::<REVOKE>, 3),
+        )?;
         class.define_method("reset", method!(AssignmentsTracker::reset, 1))?;
         class.define_method("clear", method!(AssignmentsTracker::clear, 0))?;
         class.define_method("current", method!(AssignmentsTracker::current, 0))?;
