@@ -114,9 +114,9 @@ module KarafkaNativeBench
           times.transform_values { |list| (Stats.median(list) - overhead) / 1e3 }
         end
 
-        # The same changes again, untimed by the sample, each `current` with the minor page
-        # faults it took (read from /proc outside the timed window, in a pass of its own so that
-        # the reads cannot disturb the samples)
+        # The same changes again, outside the samples: each `current` with the minor page faults
+        # it took (read from /proc around the timed window, in a pass of its own so that the
+        # reads cannot disturb the samples)
         #
         # @param duration_ns [Integer] how long to keep going (20 changes at least)
         # @return [Array<Array(Integer, Integer)>] nanoseconds and page faults per `current`;
