@@ -9,11 +9,23 @@ unless Karafka::Native.available?
         "(#{Karafka::Native.load_error.message}); run `rake compile` first"
 end
 
-# KARAFKA_NATIVE_GC_STRESS=1 runs every call into the native library under GC.stress (as
-# wasmtime-rb and tokenizers do for their suites): an object the native side forgets to mark or
-# pin is then collected or moved at once. Only the native calls run stressed, so the suite stays
-# fast enough to run on every build.
-GC_STRESS = ENV["KARAFKA_NATIVE_GC_STRESS"] == "1"
+# The GC mode (see support/gc_modes.rb). KARAFKA_NATIVE_GC_STRESS=1 runs every call into the
+# native library under GC.stress (as wasmtime-rb and tokenizers do for their suites): an object
+# the native side forgets to mark is then collected at once. KARAFKA_NATIVE_GC_COMPACT=1 adds
+# GC.auto_compact and compactions from another thread and from inside the Ruby callbacks native
+# code makes: an object it forgets to pin is then moved at once. Only the native calls run
+# stressed, so the suites stay fast enough to run on every build.
+GC_MODE =
+  if ENV["KARAFKA_NATIVE_GC_COMPACT"] == "1"
+    :compact
+  elsif ENV["KARAFKA_NATIVE_GC_STRESS"] == "1"
+    :stress
+  else
+    :plain
+  end
+
+# True in both stressed modes
+GC_STRESS = GC_MODE != :plain
 
 Dir[File.join(__dir__, "support/**/*.rb")].each { |file| require file }
 

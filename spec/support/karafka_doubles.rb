@@ -75,6 +75,7 @@ module KarafkaDoubles
     # @raise [TopicNotFoundError] when no topic has that name
     def find(name)
       @find_calls += 1
+      KarafkaDoubles.callback!
       found = @accumulator.find { |topic| topic.name == name }
       return found if found
 
@@ -139,6 +140,16 @@ module KarafkaDoubles
   class Partition
     attr_reader :partition, :offset, :err, :metadata
 
+    # In the compaction mode `partition` is a method that compacts the heap the first time a
+    # native call calls it (a plain `attr_reader` is read natively, with no Ruby call).
+    if defined?(::GcModes) && ::GcModes.compacting?
+      # @return [Integer]
+      def partition
+        KarafkaDoubles.callback!
+        @partition
+      end
+    end
+
     # @param partition [Integer]
     # @param offset [Integer, nil]
     def initialize(partition, offset = nil)
@@ -167,6 +178,7 @@ module KarafkaDoubles
 
     # @return [Hash{String => Array<Partition>}]
     def to_h
+      KarafkaDoubles.callback!
       @data
     end
   end
@@ -448,6 +460,14 @@ module KarafkaDoubles
   VERSIONS = FakeKarafka::VERSIONS
 
   class << self
+    # A Ruby callback that native code makes, or that runs amid a native change: compacts the
+    # heap in the suite's compaction mode (see GcModes), nothing otherwise
+    # @return [nil]
+    def callback!
+      ::GcModes.callback! if defined?(::GcModes)
+      nil
+    end
+
     # Defines the fake Karafka. Meant for subprocesses only (see {.run}).
     #
     # @param version [String] one of {VERSIONS}

@@ -18,6 +18,10 @@ module TrackerHelpers
   # take seconds; the limit is a hang guard, never a timing assertion.
   HANG_GUARD = GC_STRESS ? 120 : 10
 
+  # The hang guard of examples that compact the heap many times (about 0.1 s each, seconds
+  # under GC.stress)
+  COMPACTION_GUARD = GC_STRESS ? 600 : 120
+
   # @param count [Integer]
   # @return [Array<TestTopic>] fresh topics named t0, t1, ...
   def topics(count, prefix: "t")
@@ -30,28 +34,17 @@ module TrackerHelpers
     tracker.current.transform_keys(&:name)
   end
 
-  # Runs the block in a forked child and returns its exit status; fails after `timeout` seconds
-  # (a deadlocked child is killed).
+  # Runs the block in a forked child and returns its exit status; a child that hangs for
+  # `timeout` seconds (a deadlock) is killed.
   def in_child(timeout: HANG_GUARD, &block)
-    pid = fork do
-      block.call
-      exit!(0)
-    rescue Exception => e # rubocop:disable Lint/RescueException
-      warn "child failed: #{e.class}: #{e.message}"
-      exit!(1)
-    end
-    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout
-    loop do
-      _, status = Process.waitpid2(pid, Process::WNOHANG)
-      return status if status
+    ChildProcess.run(timeout:, &block).status
+  end
 
-      if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
-        Process.kill(:KILL, pid)
-        Process.waitpid(pid)
-        raise "child #{pid} hung for #{timeout}s (deadlock?)"
-      end
-      sleep 0.01
-    end
+  # Runs the block in a forked child and fails the example, with the child's report, unless it
+  # ran to its end: an exception, a VM abort (`[BUG]`) or a hang fail this example only.
+  def in_child!(timeout: HANG_GUARD, &block)
+    outcome = ChildProcess.run(timeout:, &block)
+    raise RSpec::Expectations::ExpectationNotMetError, outcome.report unless outcome.success?
   end
 
   # Waits until the block is true (polling), failing after `timeout` seconds.

@@ -175,7 +175,7 @@ RSpec.describe Karafka::Native::Coordinator do
       expect_rejected(ArgumentError, /boot \(5\) is outside min..max \(1..3\)/) do
         coordinator.register("x", family: "g", min: 1, max: 3, boot: 5, scale_delay: 0)
       end
-      expect_rejected(ArgumentError, /min must be a non-negative Integer, got -1/) do
+      expect_rejected(ArgumentError, /min must be a non-negative Integer up to \d+, got -1/) do
         coordinator.register("x", family: "g", min: -1, max: 3, boot: 1, scale_delay: 0)
       end
       expect_rejected(TypeError, /scale_delay must be an Integer, got "1" \(String\)/) do
@@ -191,7 +191,7 @@ RSpec.describe Karafka::Native::Coordinator do
       expect_rejected(ArgumentError, /unknown listener state :bogus \(Symbol\)/) do
         coordinator.listener_state("sg0", :bogus)
       end
-      expect_rejected(TypeError, /listener state must be a Symbol or String, got 3/) do
+      expect_rejected(TypeError, /listener state must be a String or Symbol, got 3/) do
         coordinator.listener_state("sg0", 3)
       end
     end
@@ -203,16 +203,16 @@ RSpec.describe Karafka::Native::Coordinator do
       expect_rejected(ArgumentError, /statistics are not JSON .*"not json" \(String\)/) do
         coordinator.notice("sg0", "not json", 0)
       end
-      expect_rejected(ArgumentError, /statistics field cgrp.stateage has the wrong type/) do
+      expect_rejected(ArgumentError, /statistics field cgrp.stateage must be an integer/) do
         coordinator.notice("sg0", '{"cgrp":{"stateage":"old"}}', 0)
       end
-      expect_rejected(TypeError, /"stateage" must be an Integer, got "old"/) do
+      expect_rejected(ArgumentError, /cgrp.stateage must be an integer .*, got "old" \(String\)/) do
         coordinator.notice("sg0", { "cgrp" => { "stateage" => "old" } }, 0)
       end
       expect_rejected(TypeError, /now_ms must be an Integer, got nil/) do
         coordinator.notice("sg0", steady(1), nil)
       end
-      expect_rejected(ArgumentError, /now_ms must be a non-negative Integer, got -5/) do
+      expect_rejected(ArgumentError, /now_ms must be a non-negative Integer up to \d+, got -5/) do
         coordinator.decide(-5)
       end
     end

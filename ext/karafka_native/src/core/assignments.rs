@@ -159,6 +159,11 @@ impl<K: TopicKey> AssignmentsCore<K> {
         self.write().apply(change)
     }
 
+    /// How many threads wait for the lock now (a hint).
+    pub fn waiting(&self) -> usize {
+        self.state.waiting()
+    }
+
     /// True while some thread holds the lock (a hint).
     pub fn is_locked(&self) -> bool {
         self.state.is_locked(|| self.recover())
@@ -241,6 +246,16 @@ impl<K: TopicKey> Writer<'_, K> {
         state.snapshot.version += 1;
         self.core.published.store(Arc::new(state.snapshot.clone()));
         true
+    }
+
+    /// Replaces the whole state with `snapshot`'s (the state of another tracker, when a tracker
+    /// is copied) and publishes it, generations bound included.
+    pub fn replace(&mut self, snapshot: &Snapshot<K>, generations_limit: usize) {
+        self.core
+            .generations_limit
+            .store(generations_limit, Ordering::Relaxed);
+        *self.state = State::from_snapshot(snapshot.clone());
+        self.core.published.store(Arc::new(snapshot.clone()));
     }
 
     /// Applies `change` and publishes the result; true when it changed anything (the version

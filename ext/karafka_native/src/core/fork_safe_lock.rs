@@ -1,6 +1,6 @@
 //! A mutex that a forked child can always take, and that waits in a cancellable way.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -27,6 +27,24 @@ pub type LockGuard<T> = ArcMutexGuard<RawMutex, T>;
 /// contention is rare, so this costs nothing measurable.
 pub struct ForkSafeLock<T> {
     current: ArcSwap<EpochMutex<T>>,
+    /// How many threads are waiting for the lock now (a hint, for tests and diagnostics).
+    waiting: AtomicUsize,
+}
+
+/// Counts a waiter in for as long as it lives.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// A mutex tagged with the fork epoch in which it was created.
@@ -43,7 +61,13 @@ impl<T> ForkSafeLock<T> {
                 epoch: fork::epoch(),
                 mutex: Arc::new(Mutex::new(value)),
             }),
+            waiting: AtomicUsize::new(0),
         }
+    }
+
+    /// How many threads wait for the lock now (a hint: it may change at once).
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
     }
 
     /// Takes the lock if it is free right now.
@@ -66,6 +90,7 @@ impl<T> ForkSafeLock<T> {
         let mutex = self.mutex(recover);
         let deadline = Instant::now().checked_add(patience);
         let mut pause = Duration::from_micros(5);
+        let _waiting = Waiting::enter(&self.waiting);
         loop {
             if let Some(guard) = mutex.try_lock_arc() {
                 return Some(guard);

@@ -3,6 +3,7 @@
 
 pub mod assignments;
 pub mod coordinator;
+pub mod document;
 pub mod fork;
 pub mod fork_safe_lock;
 pub mod ordered_map;
@@ -15,7 +16,8 @@ pub use coordinator::{
     Action, Bounds, Connection, Connections, Coordinator, CoordinatorError, Family, ListenerState,
     Noticed,
 };
+pub use document::{Document, Json, Kind};
 pub use ordered_map::{OrderedMap, SeqDiff};
 pub use partition::{partition_from, Generation, GroupId, InvalidPartition, Partition};
 pub use snapshot::{Snapshot, TopicAssignment, TopicGenerations, TopicKey};
-pub use statistics::{Statistics, StatisticsError};
+pub use statistics::{ReadError, Statistics, StatisticsError};

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::document::{Document, Json, Kind};
+
 /// What the coordinator keeps of one librdkafka statistics report.
 ///
 /// Every field is optional: a report without a consumer group (`cgrp`) is valid but never
@@ -21,52 +23,85 @@ pub struct Statistics {
     pub broker_stateage_ms: Option<i64>,
 }
 
-/// Why a statistics JSON document was refused.
+/// Why a statistics document was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatisticsError {
     /// The text is not JSON at all.
     NotJson(String),
-    /// The JSON is not an object.
+    /// The document is not an object (a Hash).
     NotAnObject,
-    /// A needed field has the wrong type.
-    BadField(&'static str),
+    /// A needed field has the wrong type or is out of range.
+    BadField {
+        /// Where the field is, e.g. `cgrp.stateage`.
+        field: &'static str,
+        /// What it must be.
+        expected: &'static str,
+    },
 }
 
 impl fmt::Display for StatisticsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NotJson(reason) => write!(f, "statistics are not JSON ({reason})"),
-            Self::NotAnObject => write!(f, "statistics JSON is not an object"),
-            Self::BadField(field) => write!(f, "statistics field {field} has the wrong type"),
+            Self::NotAnObject => write!(f, "statistics must be an object"),
+            Self::BadField { field, expected } => {
+                write!(f, "statistics field {field} must be {expected}")
+            }
         }
     }
 }
 
 impl std::error::Error for StatisticsError {}
 
+/// Why reading a [`Document`] failed: the source failed, or it held a value the rules refuse
+/// (given with its node, so that the caller can name it).
+#[derive(Debug)]
+pub enum ReadError<N, E> {
+    /// The source's own failure, passed through unchanged.
+    Source(E),
+    /// A refused value, and which node it was.
+    Bad(StatisticsError, N),
+}
+
+impl<N, E> From<E> for ReadError<N, E> {
+    fn from(error: E) -> Self {
+        Self::Source(error)
+    }
+}
+
 impl Statistics {
     /// Reads librdkafka's raw statistics JSON, keeping only the fields the coordinator needs.
     pub fn from_json(json: &str) -> Result<Self, StatisticsError> {
         let value: serde_json::Value =
             serde_json::from_str(json).map_err(|e| StatisticsError::NotJson(e.to_string()))?;
-        let root = value.as_object().ok_or(StatisticsError::NotAnObject)?;
-        let mut statistics = Self::default();
-        if let Some(cgrp) = root.get("cgrp").filter(|v| !v.is_null()) {
-            let cgrp = cgrp.as_object().ok_or(StatisticsError::BadField("cgrp"))?;
-            statistics.cgrp_state = text(cgrp.get("state"), "cgrp.state")?;
-            statistics.join_state = text(cgrp.get("join_state"), "cgrp.join_state")?;
-            statistics.stateage_ms = integer(cgrp.get("stateage"), "cgrp.stateage")?;
-            statistics.rebalance_age_ms = integer(cgrp.get("rebalance_age"), "cgrp.rebalance_age")?;
+        match Self::read(&Json(&value)) {
+            Ok(statistics) => Ok(statistics),
+            Err(ReadError::Bad(error, _)) => Err(error),
+            Err(ReadError::Source(never)) => match never {},
         }
-        if let Some(brokers) = root.get("brokers").filter(|v| !v.is_null()) {
-            let brokers = brokers
-                .as_object()
-                .ok_or(StatisticsError::BadField("brokers"))?;
-            for broker in brokers.values() {
-                let broker = broker
-                    .as_object()
-                    .ok_or(StatisticsError::BadField("brokers.*"))?;
-                if let Some(age) = integer(broker.get("stateage"), "brokers.*.stateage")? {
+    }
+
+    /// Reads the fields the coordinator needs from `document`, whatever its source: one schema
+    /// and one set of rules for the JSON and for the Hash.
+    pub fn read<D: Document>(document: &D) -> Read<Self, D> {
+        let root = document.root();
+        if document.kind(&root)? != Kind::Object {
+            return Err(ReadError::Bad(StatisticsError::NotAnObject, root));
+        }
+        let mut statistics = Self::default();
+        if let Some(cgrp) = object(document, &root, "cgrp", "cgrp")? {
+            statistics.cgrp_state = text(document, &cgrp, "state", "cgrp.state")?;
+            statistics.join_state = text(document, &cgrp, "join_state", "cgrp.join_state")?;
+            statistics.stateage_ms = integer(document, &cgrp, "stateage", "cgrp.stateage")?;
+            statistics.rebalance_age_ms =
+                integer(document, &cgrp, "rebalance_age", "cgrp.rebalance_age")?;
+        }
+        if let Some(brokers) = object(document, &root, "brokers", "brokers")? {
+            for broker in document.values(&brokers)? {
+                if document.kind(&broker)? != Kind::Object {
+                    return Err(bad("brokers.*", "an object", broker));
+                }
+                if let Some(age) = integer(document, &broker, "stateage", "brokers.*.stateage")? {
                     statistics.add_broker_stateage_us(age);
                 }
             }
@@ -108,29 +143,63 @@ impl Statistics {
     }
 }
 
-fn text(
-    value: Option<&serde_json::Value>,
+/// What reading a field of `D` gives.
+type Read<T, D> = Result<T, ReadError<<D as Document>::Node, <D as Document>::Error>>;
+
+/// The refusal of `node` at `field`.
+fn bad<N, E>(field: &'static str, expected: &'static str, node: N) -> ReadError<N, E> {
+    ReadError::Bad(StatisticsError::BadField { field, expected }, node)
+}
+
+/// The object at `key` of `node`; `None` when absent.
+fn object<D: Document>(
+    document: &D,
+    node: &D::Node,
+    key: &str,
     field: &'static str,
-) -> Result<Option<String>, StatisticsError> {
-    match value {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(StatisticsError::BadField(field)),
+) -> Read<Option<D::Node>, D> {
+    let Some(value) = document.field(node, key)? else {
+        return Ok(None);
+    };
+    match document.kind(&value)? {
+        Kind::Absent => Ok(None),
+        Kind::Object => Ok(Some(value)),
+        _ => Err(bad(field, "an object", value)),
     }
 }
 
-fn integer(
-    value: Option<&serde_json::Value>,
+/// The text at `key` of `node`; `None` when absent.
+fn text<D: Document>(
+    document: &D,
+    node: &D::Node,
+    key: &str,
     field: &'static str,
-) -> Result<Option<i64>, StatisticsError> {
-    match value {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::Number(n)) => n
-            .as_i64()
-            .or_else(|| n.as_f64().map(|f| f as i64))
-            .map(Some)
-            .ok_or(StatisticsError::BadField(field)),
-        Some(_) => Err(StatisticsError::BadField(field)),
+) -> Read<Option<String>, D> {
+    let Some(value) = document.field(node, key)? else {
+        return Ok(None);
+    };
+    match document.kind(&value)? {
+        Kind::Absent => Ok(None),
+        Kind::Text(text) => Ok(Some(text)),
+        _ => Err(bad(field, "a string", value)),
+    }
+}
+
+/// The integer at `key` of `node`; `None` when absent. An integer only: a float (`5.9`) or an
+/// integer beyond `i64` (`2**64`) is refused, from JSON and from a Hash alike.
+fn integer<D: Document>(
+    document: &D,
+    node: &D::Node,
+    key: &str,
+    field: &'static str,
+) -> Read<Option<i64>, D> {
+    let Some(value) = document.field(node, key)? else {
+        return Ok(None);
+    };
+    match document.kind(&value)? {
+        Kind::Absent => Ok(None),
+        Kind::Integer(integer) => Ok(Some(integer)),
+        _ => Err(bad(field, "an integer in the 64-bit range", value)),
     }
 }
 
@@ -161,8 +230,27 @@ mod tests {
         );
         assert_eq!(
             Statistics::from_json(r#"{"cgrp":{"stateage":"x"}}"#),
-            Err(StatisticsError::BadField("cgrp.stateage"))
+            Err(StatisticsError::BadField {
+                field: "cgrp.stateage",
+                expected: "an integer in the 64-bit range"
+            })
         );
+        for json in [
+            r#"{"cgrp":{"stateage":5.9}}"#,
+            r#"{"cgrp":{"stateage":9223372036854775808}}"#,
+            r#"{"cgrp":{"stateage":18446744073709551616}}"#,
+        ] {
+            assert!(
+                matches!(
+                    Statistics::from_json(json),
+                    Err(StatisticsError::BadField {
+                        field: "cgrp.stateage",
+                        ..
+                    })
+                ),
+                "{json} must be refused"
+            );
+        }
         let empty = Statistics::from_json("{}").unwrap();
         assert!(!empty.is_steady());
         assert_eq!(empty.reported_age_ms(), None);

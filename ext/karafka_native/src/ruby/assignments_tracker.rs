@@ -1,14 +1,18 @@
 //! `Karafka::Native::AssignmentsTracker`: the Ruby face of [`AssignmentsCore`].
 
+use std::sync::Arc;
+
 use magnus::{
-    function, gc::Marker, method, prelude::*, scan_args, typed_data::Obj, DataTypeFunctions, Error,
-    RHash, RModule, Ruby, TypedData, Value,
+    gc::Marker, method, prelude::*, scan_args, typed_data::Obj, DataTypeFunctions, Error, RHash,
+    RModule, Ruby, TryConvert, TypedData, Value,
 };
 
-use super::convert::{self, Named};
-use super::gvl::with_writer;
+use super::convert::{self, Named, MAX_LIMIT};
+use super::errors::{self, type_error};
+use super::pins::Pins;
 use super::topic_key::TopicKey;
 use super::views::{mark_keys, ViewCell};
+use super::writer::with_writer;
 use crate::core::{
     AssignmentsCore, Change, GroupId, Partition, TopicAssignment, TopicGenerations,
     DEFAULT_GENERATIONS_LIMIT,
@@ -36,8 +40,12 @@ fn topics_change<const DIRECTION: bool>(
     }
 }
 
-/// The native assignments tracker: one core (one lock, published snapshots) and the cached
-/// frozen Ruby views of it.
+/// The native assignments tracker: one core (one lock, published snapshots), the cached frozen
+/// Ruby views of it, and the topics of changes in flight.
+///
+/// Invariant: every topic key of the published snapshot, of a view or lease, and of a change in
+/// flight is marked (and so pinned) by [`AssignmentsTracker::mark`]: by the snapshot from
+/// publication on, by [`Pins`] from the moment conversion takes it until then.
 #[derive(TypedData)]
 #[magnus(
     class = "Karafka::Native::AssignmentsTracker",
@@ -46,20 +54,33 @@ fn topics_change<const DIRECTION: bool>(
     mark
 )]
 pub struct AssignmentsTracker {
-    core: std::sync::Arc<AssignmentsCore<TopicKey>>,
+    core: Arc<AssignmentsCore<TopicKey>>,
     views: ViewCell,
+    pins: Pins,
+}
+
+impl Default for AssignmentsTracker {
+    /// What `allocate` makes: an empty tracker with the default bound (`initialize` sets it).
+    fn default() -> Self {
+        Self {
+            core: Arc::new(AssignmentsCore::new(DEFAULT_GENERATIONS_LIMIT)),
+            views: ViewCell::default(),
+            pins: Pins::default(),
+        }
+    }
 }
 
 impl DataTypeFunctions for AssignmentsTracker {
     fn mark(&self, marker: &Marker) {
         mark_keys(marker, &self.core.peek());
         self.views.mark(marker);
+        self.pins.mark(marker);
     }
 }
 
 impl AssignmentsTracker {
-    /// `new(generations_limit: 100_000)`
-    fn new(ruby: &Ruby, args: &[Value]) -> Result<Self, Error> {
+    /// `initialize(generations_limit: 100_000)`
+    fn initialize(ruby: &Ruby, rb_self: &Self, args: &[Value]) -> Result<(), Error> {
         let args = scan_args::scan_args::<(), (), (), (), RHash, ()>(args)?;
         let kwargs = scan_args::get_kwargs::<_, (), (Option<Value>,), ()>(
             args.keywords,
@@ -70,15 +91,44 @@ impl AssignmentsTracker {
             Some(value) => convert::positive_limit(ruby, "generations_limit", value)?,
             None => DEFAULT_GENERATIONS_LIMIT,
         };
-        Ok(Self {
-            core: std::sync::Arc::new(AssignmentsCore::new(limit)),
-            views: ViewCell::default(),
-        })
+        rb_self.apply_limit(limit)
+    }
+
+    /// `initialize_copy(source)` (`dup`, `clone`): the copy starts from the source's published
+    /// state (assignments, generations, connection states and bound); the two are independent
+    /// from then on.
+    fn initialize_copy(ruby: &Ruby, rb_self: &Self, source: Value) -> Result<(), Error> {
+        let source = Obj::<Self>::try_convert(source).map_err(|_| {
+            type_error(
+                ruby,
+                "initialize_copy needs a Karafka::Native::AssignmentsTracker",
+                source,
+            )
+        })?;
+        let snapshot = source.core.snapshot();
+        let limit = source.core.generations_limit();
+        // The source's topics are held until the copy's own snapshot marks them: the wait for
+        // the copy's lock may release the GVL.
+        let pins = rb_self.pins.batch();
+        pins.hold_snapshot(Arc::clone(&snapshot));
+        with_writer(
+            &rb_self.core,
+            |_| true,
+            |writer| writer.replace(&snapshot, limit),
+        )?;
+        drop(pins);
+        Ok(())
     }
 
     /// The shared core (the coordinator and tests use it).
-    pub fn core(&self) -> &std::sync::Arc<AssignmentsCore<TopicKey>> {
+    pub fn core(&self) -> &Arc<AssignmentsCore<TopicKey>> {
         &self.core
+    }
+
+    /// How many objects and snapshots changes in flight hold now (for specs: 0 once every call
+    /// has returned, whether it succeeded, failed or was interrupted).
+    pub fn pinned(&self) -> usize {
+        self.pins.len()
     }
 
     /// `assign(subscription_group_id, {topic => partitions})` (`ASSIGN`) and
@@ -91,8 +141,10 @@ impl AssignmentsTracker {
         topics: Value,
     ) -> Result<Obj<Self>, Error> {
         let group = convert::group_id(ruby, group)?;
-        let topics = convert::topics(ruby, topics)?;
+        let pins = rb_self.pins.batch();
+        let topics = convert::topics(ruby, topics, &pins)?;
         rb_self.write(&topics_change::<DIRECTION>(group, topics))?;
+        drop(pins);
         Ok(rb_self)
     }
 
@@ -108,10 +160,12 @@ impl AssignmentsTracker {
         index: Value,
     ) -> Result<Option<Value>, Error> {
         let group = convert::group_id(ruby, group)?;
-        match convert::named_topics(ruby, by_name, index)? {
+        let pins = rb_self.pins.batch();
+        match convert::named_topics(ruby, by_name, index, &pins)? {
             Named::Unknown(name) => Ok(Some(name)),
             Named::Topics(topics) => {
                 rb_self.write(&topics_change::<DIRECTION>(group, topics))?;
+                drop(pins);
                 Ok(None)
             }
         }
@@ -131,7 +185,8 @@ impl AssignmentsTracker {
     }
 
     /// Applies a validated change: with the GVL when it is small and the lock is free, otherwise
-    /// waiting for the lock and applying without the GVL (interruptible while waiting).
+    /// waiting for the lock and applying without the GVL (interruptible while waiting). The
+    /// caller holds the change's topics in a pin batch until this returns.
     pub fn write(&self, change: &Change<TopicKey>) -> Result<bool, Error> {
         with_writer(
             &self.core,
@@ -158,7 +213,10 @@ impl AssignmentsTracker {
         topic: Value,
         partition: Value,
     ) -> Result<u64, Error> {
-        let partition = convert::partition(ruby, partition)?;
+        let pins = rb_self.pins.batch();
+        let partition = convert::partition(ruby, partition, &pins)?;
+        // Compared by address only: a topic the snapshot holds is pinned, so no other object
+        // can have its address.
         Ok(rb_self
             .core
             .peek()
@@ -182,8 +240,12 @@ impl AssignmentsTracker {
     /// assigned topics beyond it go at once (the version grows when any do).
     fn set_generations_limit(ruby: &Ruby, rb_self: &Self, limit: Value) -> Result<(), Error> {
         let limit = convert::positive_limit(ruby, "generations_limit", limit)?;
+        rb_self.apply_limit(limit)
+    }
+
+    fn apply_limit(&self, limit: usize) -> Result<(), Error> {
         with_writer(
-            &rb_self.core,
+            &self.core,
             |writer| writer.evictions_for(limit) <= LIGHT_CHANGE,
             |writer| writer.set_generations_limit(limit),
         )?;
@@ -191,7 +253,8 @@ impl AssignmentsTracker {
     }
 
     /// Never blocks: `busy` while the lock is held, otherwise the assignments by topic label
-    /// (`name` when the topic answers it, `inspect` otherwise).
+    /// (`name` when the topic answers it, `inspect` otherwise). Exceptions and interrupts from
+    /// those Ruby calls propagate.
     fn inspect(ruby: &Ruby, rb_self: Obj<Self>) -> Result<String, Error> {
         // SAFETY: the borrowed class name is copied (`into_owned`) before any Ruby code runs.
         let class = unsafe { rb_self.classname() }.into_owned();
@@ -209,7 +272,11 @@ impl AssignmentsTracker {
             } else {
                 topic
             };
-            parts.push(format!("{} => {}", label.inspect(), partitions.inspect()));
+            parts.push(format!(
+                "{} => {}",
+                errors::inspect(label)?,
+                errors::inspect(partitions)?
+            ));
             Ok(magnus::r_hash::ForEach::Continue)
         })?;
         Ok(format!(
@@ -221,7 +288,13 @@ impl AssignmentsTracker {
     /// Defines the class under `namespace`.
     pub fn define(ruby: &Ruby, namespace: RModule) -> Result<(), Error> {
         let class = namespace.define_class("AssignmentsTracker", ruby.class_object())?;
-        class.define_singleton_method("new", function!(AssignmentsTracker::new, -1))?;
+        class.define_alloc_func::<AssignmentsTracker>();
+        class.const_set("MAX_GENERATIONS_LIMIT", MAX_LIMIT)?;
+        class.define_method("initialize", method!(AssignmentsTracker::initialize, -1))?;
+        class.define_method(
+            "initialize_copy",
+            method!(AssignmentsTracker::initialize_copy, 1),
+        )?;
         class.define_method(
             "assign",
             method!(AssignmentsTracker::change_topics::<ASSIGN>, 2),

@@ -5,41 +5,54 @@
 //! lock only Rust runs (no Ruby allocation or call); results become Ruby values after the lock
 //! is released.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use magnus::{
-    function, gc::Marker, method, prelude::*, scan_args, typed_data::Obj, value::Opaque,
-    DataTypeFunctions, Error, Integer, RArray, RHash, RModule, RString, Ruby, Symbol, TryConvert,
-    TypedData, Value,
+    gc::Marker, method, prelude::*, scan_args, typed_data::Obj, value::Opaque, DataTypeFunctions,
+    Error, RArray, RHash, RModule, RString, Ruby, TryConvert, TypedData, Value,
 };
 
 use super::assignments_tracker::AssignmentsTracker;
-use super::convert;
+use super::convert::{self, count, name, non_negative as millis};
 use super::errors::{argument_error, describe, type_error};
-use super::gvl::with_writer;
+use super::hash_document::HashDocument;
+use super::pins::{PinBatch, Pins};
 use super::topic_key::TopicKey;
+use super::writer::with_writer;
 use crate::core::{
     Action, AssignmentsCore, Bounds, Connections, CoordinatorError, ListenerState, Snapshot,
     Statistics,
 };
 
 /// The native coordinator: a handle on a tracker's core, keeping the tracker alive.
-#[derive(TypedData)]
+#[derive(TypedData, Default)]
 #[magnus(class = "Karafka::Native::Coordinator", free_immediately, size, mark)]
 pub struct Coordinator {
+    /// Set once, by `initialize`.
+    handle: OnceLock<Handle>,
+    /// Statistics values being read (see [`HashDocument`]).
+    pins: Pins,
+}
+
+/// What a coordinator works on: its tracker's core, and the tracker (marked, so it outlives the
+/// coordinator's use of the core).
+struct Handle {
     core: Arc<AssignmentsCore<TopicKey>>,
     tracker: Opaque<Value>,
 }
 
 impl DataTypeFunctions for Coordinator {
     fn mark(&self, marker: &Marker) {
-        marker.mark(self.tracker);
+        if let Some(handle) = self.handle.get() {
+            marker.mark(handle.tracker);
+        }
+        self.pins.mark(marker);
     }
 }
 
 impl Coordinator {
-    /// `new(tracker)`
-    fn new(ruby: &Ruby, tracker: Value) -> Result<Self, Error> {
+    /// `initialize(tracker)`
+    fn initialize(ruby: &Ruby, rb_self: &Self, tracker: Value) -> Result<(), Error> {
         let typed = Obj::<AssignmentsTracker>::try_convert(tracker).map_err(|_| {
             type_error(
                 ruby,
@@ -47,19 +60,53 @@ impl Coordinator {
                 tracker,
             )
         })?;
-        Ok(Self {
+        let handle = Handle {
             core: Arc::clone(typed.core()),
             tracker: Opaque::from(tracker),
+        };
+        rb_self.handle.set(handle).map_err(|_| {
+            Error::new(
+                ruby.exception_type_error(),
+                "this Karafka::Native::Coordinator is already initialized with a tracker",
+            )
         })
+    }
+
+    /// `initialize_copy`: refused, as a copy would be a second handle on the same state, not a
+    /// copy of it.
+    fn initialize_copy(ruby: &Ruby, _rb_self: &Self, _source: Value) -> Result<(), Error> {
+        Err(Error::new(
+            ruby.exception_type_error(),
+            "a Karafka::Native::Coordinator cannot be copied: it is a handle on its tracker's \
+             state; make another with Karafka::Native::Coordinator.new(tracker)",
+        ))
+    }
+
+    fn handle(&self, ruby: &Ruby) -> Result<&Handle, Error> {
+        self.handle.get().ok_or_else(|| {
+            Error::new(
+                ruby.exception_type_error(),
+                "uninitialized Karafka::Native::Coordinator (make it with .new(tracker))",
+            )
+        })
+    }
+
+    fn core(&self, ruby: &Ruby) -> Result<&Arc<AssignmentsCore<TopicKey>>, Error> {
+        Ok(&self.handle(ruby)?.core)
     }
 
     /// Runs `work` under the core's lock: at once when the lock is free, otherwise waiting
     /// without the GVL (interruptible), as the tracker's writes do.
-    fn write<R>(
+    fn write<R: Send>(
         &self,
-        work: impl Fn(&mut Connections, &Snapshot<TopicKey>) -> R,
+        ruby: &Ruby,
+        work: impl Fn(&mut Connections, &Snapshot<TopicKey>) -> R + Send + Sync,
     ) -> Result<R, Error> {
-        with_writer(&self.core, |_| true, |writer| writer.coordinate(&work))
+        with_writer(
+            self.core(ruby)?,
+            |_| true,
+            |writer| writer.coordinate(&work),
+        )
     }
 
     /// `register(subscription_group_id, family:, min:, max:, boot:, scale_delay:)`
@@ -79,9 +126,11 @@ impl Coordinator {
             count(ruby, "boot", boot)?,
             millis(ruby, "scale_delay", delay)?,
         )
-        .map_err(|e| argument_error(ruby, format!("{e} for subscription group {id:?}")))?;
+        .map_err(|e| argument_error(ruby, || Ok(format!("{e} for subscription group {id:?}"))))?;
         rb_self
-            .write(|connections, _| connections.register(&id, &family, bounds))?
+            .write(ruby, |connections, _| {
+                connections.register(&id, &family, bounds)
+            })?
             .map_err(|e| coordinator_error(ruby, e))?;
         Ok(rb_self)
     }
@@ -96,7 +145,7 @@ impl Coordinator {
         let id = convert::group_id(ruby, id)?;
         let state = listener_state(ruby, state)?;
         rb_self
-            .write(|connections, _| connections.set_state(&id, state))?
+            .write(ruby, |connections, _| connections.set_state(&id, state))?
             .map_err(|e| coordinator_error(ruby, e))
     }
 
@@ -109,10 +158,15 @@ impl Coordinator {
         now_ms: Value,
     ) -> Result<Obj<Self>, Error> {
         let id = convert::group_id(ruby, id)?;
-        let statistics = read_statistics(ruby, statistics)?;
+        let statistics = {
+            let pins = rb_self.pins.batch();
+            read_statistics(ruby, statistics, &pins)?
+        };
         let now = millis(ruby, "now_ms", now_ms)?;
         rb_self
-            .write(|connections, _| connections.notice(&id, statistics.clone(), now))?
+            .write(ruby, |connections, _| {
+                connections.notice(&id, statistics.clone(), now)
+            })?
             .map_err(|e| coordinator_error(ruby, e))?;
         Ok(rb_self)
     }
@@ -122,7 +176,7 @@ impl Coordinator {
         let family = name(ruby, "family", family)?;
         let now = millis(ruby, "now_ms", now_ms)?;
         rb_self
-            .core
+            .core(ruby)?
             .connections()
             .is_stable(&family, now)
             .map_err(|e| coordinator_error(ruby, e))
@@ -131,7 +185,9 @@ impl Coordinator {
     /// `decide(now_ms)`: an Array of frozen `[:start | :stop, subscription_group_id]`.
     fn decide(ruby: &Ruby, rb_self: &Self, now_ms: Value) -> Result<RArray, Error> {
         let now = millis(ruby, "now_ms", now_ms)?;
-        let actions = rb_self.write(|connections, snapshot| connections.decide(snapshot, now))?;
+        let actions = rb_self.write(ruby, |connections, snapshot| {
+            connections.decide(snapshot, now)
+        })?;
         let result = ruby.ary_new_capa(actions.len());
         for action in actions {
             let (verb, id) = match &action {
@@ -153,7 +209,7 @@ impl Coordinator {
     /// partitions it owns in the tracker), all read from one published snapshot: the
     /// connection states and the assignments of one moment.
     fn snapshot(ruby: &Ruby, rb_self: &Self) -> Result<RHash, Error> {
-        let snapshot = rb_self.core.snapshot();
+        let snapshot = rb_self.core(ruby)?.snapshot();
         let connections = snapshot.connections();
         let result = ruby.hash_new();
         for connection in connections.connections() {
@@ -191,19 +247,21 @@ impl Coordinator {
     }
 
     /// The tracker whose core this coordinator shares.
-    fn tracker(ruby: &Ruby, rb_self: &Self) -> Value {
-        ruby.get_inner(rb_self.tracker)
+    fn tracker(ruby: &Ruby, rb_self: &Self) -> Result<Value, Error> {
+        Ok(ruby.get_inner(rb_self.handle(ruby)?.tracker))
     }
 
     /// Grows by one with every change of the connection states.
-    fn version(&self) -> u64 {
-        self.core.connections().version()
+    fn version(ruby: &Ruby, rb_self: &Self) -> Result<u64, Error> {
+        Ok(rb_self.core(ruby)?.connections().version())
     }
 
     /// Defines the class under `namespace`.
     pub fn define(ruby: &Ruby, namespace: RModule) -> Result<(), Error> {
         let class = namespace.define_class("Coordinator", ruby.class_object())?;
-        class.define_singleton_method("new", function!(Coordinator::new, 1))?;
+        class.define_alloc_func::<Coordinator>();
+        class.define_method("initialize", method!(Coordinator::initialize, 1))?;
+        class.define_method("initialize_copy", method!(Coordinator::initialize_copy, 1))?;
         class.define_method("register", method!(Coordinator::register, -1))?;
         class.define_method("listener_state", method!(Coordinator::listener_state, 2))?;
         class.define_method("notice", method!(Coordinator::notice, 3))?;
@@ -223,139 +281,41 @@ fn frozen_str(ruby: &Ruby, text: &str) -> RString {
 }
 
 fn coordinator_error(ruby: &Ruby, error: CoordinatorError) -> Error {
-    argument_error(ruby, error.to_string())
-}
-
-/// A family name: a String or Symbol.
-fn name(ruby: &Ruby, what: &str, value: Value) -> Result<String, Error> {
-    if let Some(symbol) = Symbol::from_value(value) {
-        return Ok(symbol.name()?.into_owned());
-    }
-    let string = RString::from_value(value)
-        .ok_or_else(|| type_error(ruby, &format!("{what} must be a String"), value))?;
-    string.to_string().map_err(|_| {
-        argument_error(
-            ruby,
-            format!("{what} {} is not valid text", describe(value)),
-        )
-    })
-}
-
-/// A non-negative Integer.
-fn non_negative(ruby: &Ruby, what: &str, value: Value) -> Result<u64, Error> {
-    let integer = Integer::from_value(value)
-        .ok_or_else(|| type_error(ruby, &format!("{what} must be an Integer"), value))?;
-    integer.to_u64().map_err(|_| {
-        argument_error(
-            ruby,
-            format!(
-                "{what} must be a non-negative Integer, got {}",
-                describe(value)
-            ),
-        )
-    })
-}
-
-fn count(ruby: &Ruby, what: &str, value: Value) -> Result<usize, Error> {
-    non_negative(ruby, what, value).map(|n| usize::try_from(n).unwrap_or(usize::MAX))
-}
-
-fn millis(ruby: &Ruby, what: &str, value: Value) -> Result<u64, Error> {
-    non_negative(ruby, what, value)
+    argument_error(ruby, || Ok(error.to_string()))
 }
 
 /// A listener state: one of Karafka's state names, as a Symbol or String.
 fn listener_state(ruby: &Ruby, value: Value) -> Result<ListenerState, Error> {
-    let text = name(ruby, "listener state", value)
-        .map_err(|_| type_error(ruby, "listener state must be a Symbol or String", value))?;
+    let text = name(ruby, "listener state", value)?;
     ListenerState::from_name(&text).ok_or_else(|| {
         let known: Vec<&str> = ListenerState::ALL.iter().map(|s| s.name()).collect();
-        argument_error(
-            ruby,
-            format!(
+        argument_error(ruby, || {
+            Ok(format!(
                 "unknown listener state {} (expected one of {})",
-                describe(value),
+                describe(value)?,
                 known.join(", ")
-            ),
-        )
+            ))
+        })
     })
 }
 
-/// librdkafka statistics: the Hash Karafka emits, or the raw JSON String.
-fn read_statistics(ruby: &Ruby, value: Value) -> Result<Statistics, Error> {
-    if let Some(json) = RString::from_value(value) {
-        // SAFETY: the borrowed bytes are only read here, with the GVL held and no Ruby call
-        // in between, so the string can be neither changed nor collected meanwhile.
-        let bytes = unsafe { json.as_slice() };
-        let text = std::str::from_utf8(bytes).map_err(|_| {
-            argument_error(
-                ruby,
-                format!("statistics {} are not UTF-8", describe(value)),
-            )
-        })?;
-        return Statistics::from_json(text)
-            .map_err(|e| argument_error(ruby, format!("{e}: {}", describe(value))));
-    }
-    let hash = RHash::from_value(value)
-        .ok_or_else(|| type_error(ruby, "statistics must be a Hash or a JSON String", value))?;
-    let mut statistics = Statistics::default();
-    if let Some(cgrp) = field(&hash, "cgrp").filter(|v| !v.is_nil()) {
-        let cgrp = RHash::from_value(cgrp)
-            .ok_or_else(|| type_error(ruby, "statistics \"cgrp\" must be a Hash", cgrp))?;
-        statistics.cgrp_state = text_field(ruby, &cgrp, "state")?;
-        statistics.join_state = text_field(ruby, &cgrp, "join_state")?;
-        statistics.stateage_ms = integer_field(ruby, &cgrp, "stateage")?;
-        statistics.rebalance_age_ms = integer_field(ruby, &cgrp, "rebalance_age")?;
-    }
-    if let Some(brokers) = field(&hash, "brokers").filter(|v| !v.is_nil()) {
-        let brokers = RHash::from_value(brokers)
-            .ok_or_else(|| type_error(ruby, "statistics \"brokers\" must be a Hash", brokers))?;
-        let mut ages = Vec::new();
-        brokers.foreach(|_: Value, broker: Value| {
-            let broker = RHash::from_value(broker)
-                .ok_or_else(|| type_error(ruby, "statistics broker must be a Hash", broker))?;
-            if let Some(age) = integer_field(ruby, &broker, "stateage")? {
-                ages.push(age);
-            }
-            Ok(magnus::r_hash::ForEach::Continue)
-        })?;
-        for age in ages {
-            statistics.add_broker_stateage_us(age);
-        }
-    }
-    Ok(statistics)
-}
-
-/// `hash[key]`, with a String key (as Karafka's statistics) or else a Symbol key.
-fn field(hash: &RHash, key: &str) -> Option<Value> {
-    hash.get(key)
-        .or_else(|| hash.get(Ruby::get().ok()?.to_symbol(key)))
-}
-
-fn text_field(ruby: &Ruby, hash: &RHash, key: &str) -> Result<Option<String>, Error> {
-    match field(hash, key).filter(|v| !v.is_nil()) {
-        None => Ok(None),
-        Some(value) => name(ruby, key, value).map(Some),
-    }
-}
-
-fn integer_field(ruby: &Ruby, hash: &RHash, key: &str) -> Result<Option<i64>, Error> {
-    match field(hash, key).filter(|v| !v.is_nil()) {
-        None => Ok(None),
-        Some(value) => {
-            let integer = Integer::from_value(value).ok_or_else(|| {
-                type_error(
-                    ruby,
-                    &format!("statistics \"{key}\" must be an Integer"),
-                    value,
-                )
-            })?;
-            integer.to_i64().map(Some).map_err(|_| {
-                argument_error(
-                    ruby,
-                    format!("statistics \"{key}\" {} is out of range", describe(value)),
-                )
+/// librdkafka statistics: the Hash Karafka emits, or the raw JSON String, read by the core's
+/// one reader either way.
+fn read_statistics(ruby: &Ruby, value: Value, pins: &PinBatch<'_>) -> Result<Statistics, Error> {
+    let Some(json) = RString::from_value(value) else {
+        return HashDocument::new(ruby, value, pins).statistics();
+    };
+    // SAFETY: the borrowed bytes are only read here, with the GVL held and no Ruby call in
+    // between, so the string can be neither changed nor collected meanwhile.
+    let parsed = std::str::from_utf8(unsafe { json.as_slice() })
+        .map_err(|_| None)
+        .and_then(|text| Statistics::from_json(text).map_err(Some));
+    parsed.map_err(|error| {
+        argument_error(ruby, || {
+            Ok(match error {
+                Some(error) => format!("{error}: {}", describe(value)?),
+                None => format!("statistics {} are not UTF-8", describe(value)?),
             })
-        }
-    }
+        })
+    })
 }

@@ -14,35 +14,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use magnus::Error;
 
-use crate::core::{AssignmentsCore, TopicKey, Writer};
-
-/// How long one GVL-free wait for a core's lock lasts before the thread comes back to Ruby to
-/// process pending interrupts. `Thread#raise` and `Thread#kill` cut a wait short at once through
-/// the unblocking function, but a signal (Ctrl-C) is only handled by a thread that comes back to
-/// Ruby, so a waiting main thread must come back now and then.
-pub const WAIT_SLICE: std::time::Duration = std::time::Duration::from_millis(50);
-
-/// Runs `work` with write access to `core`: at once, with the GVL, when the lock is free and
-/// `light` says the work is light for the state found under it; otherwise waiting for the lock
-/// and running `work` without the GVL (interruptible while waiting). Neither closure may touch
-/// Ruby.
-pub fn with_writer<K: TopicKey, R>(
-    core: &AssignmentsCore<K>,
-    light: impl Fn(&Writer<'_, K>) -> bool,
-    work: impl Fn(&mut Writer<'_, K>) -> R,
-) -> Result<R, Error> {
-    if let Some(mut writer) = core.try_write() {
-        if light(&writer) {
-            return Ok(work(&mut writer));
-        }
-    }
-    without_gvl(|cancelled| {
-        core.write_unless(cancelled, WAIT_SLICE)
-            .map(|mut writer| work(&mut writer))
-    })
-}
-
 /// Runs `work` without the GVL until it returns `Some`.
+///
+/// `work` and its result must be `Send`: nothing that refers to Ruby (`Value`, `Obj`, `Ruby`,
+/// a [`super::pins::PinBatch`]) can enter the closure, so code that would touch Ruby without
+/// the GVL does not compile.
 ///
 /// `work` receives a cancellation flag that Ruby's unblocking function raises when the thread is
 /// interrupted (`Thread#raise`, `Thread#kill`, a signal); it must then return `None` promptly,
@@ -52,7 +28,8 @@ pub fn with_writer<K: TopicKey, R>(
 /// say), the work is started again.
 pub fn without_gvl<R, W>(mut work: W) -> Result<R, Error>
 where
-    W: FnMut(&AtomicBool) -> Option<R>,
+    R: Send,
+    W: FnMut(&AtomicBool) -> Option<R> + Send,
 {
     loop {
         let cancelled = AtomicBool::new(false);
@@ -112,7 +89,9 @@ struct Call<'a, F, R> {
 ///
 /// # Safety
 /// `data` must point to a live `Call<'_, F, R>` that nothing else uses during the call.
-unsafe extern "C" fn run<R, F: FnMut(&AtomicBool) -> Option<R>>(data: *mut c_void) -> *mut c_void {
+unsafe extern "C" fn run<R: Send, F: FnMut(&AtomicBool) -> Option<R> + Send>(
+    data: *mut c_void,
+) -> *mut c_void {
     // SAFETY: `data` is the `Call` that `without_gvl` passed in and keeps alive.
     let call = unsafe { &mut *(data as *mut Call<'_, F, R>) };
     let cancelled = call.cancelled;

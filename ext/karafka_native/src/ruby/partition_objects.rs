@@ -9,6 +9,8 @@ use magnus::rb_sys::{AsRawId, AsRawValue, FromRawValue};
 use magnus::value::{IntoId, LazyId};
 use magnus::{prelude::*, Error, RClass, Ruby, Symbol, Value};
 
+use super::pins::PinBatch;
+
 /// The method a partition object answers with its number.
 pub static PARTITION: LazyId = LazyId::new("partition");
 
@@ -27,44 +29,50 @@ pub enum Reader {
 /// The last class seen answering `partition`, with how its objects are read, so that a list of
 /// partition objects (all of one class, in practice) is classified once, not per object.
 ///
-/// The class is kept as a raw address, for identity comparison only, and is never dereferenced.
-/// It may go stale when Ruby code runs (a `partition` method or the classification itself may
-/// trigger a compacting GC), which is harmless: `Reader::Ivar` is only ever remembered right
-/// after classifying, and while it is remembered no Ruby code runs until the next object of
-/// another class replaces it.
+/// The class is compared by address only. It is held in the conversion's pin batch from the
+/// moment it is learned, so it can be neither freed nor moved while it is remembered, and no
+/// other class can come to have its address.
 #[derive(Default)]
 pub struct KnownClass(Option<(rb_sys::VALUE, Reader)>);
 
 impl KnownClass {
-    /// How `object` is read when its class is the remembered one; `None` otherwise (learn it
-    /// with [`KnownClass::learn`]). Never calls Ruby.
-    ///
-    /// # Safety
-    /// `object` must be a live heap object (not an immediate value such as a Fixnum or nil).
-    pub unsafe fn reader_for(&self, object: rb_sys::VALUE) -> Option<Reader> {
-        // SAFETY: the caller guarantees a live heap object.
-        let class = unsafe { class_of(object) };
+    /// How `object` (a plain object, Struct or typed data object) is read when its class is the
+    /// remembered one; `None` otherwise (learn it with [`KnownClass::learn`]). Never calls Ruby.
+    pub fn reader_for(&self, object: Value) -> Option<Reader> {
+        if rb_sys::SPECIAL_CONST_P(object.as_raw()) {
+            return None;
+        }
+        // SAFETY: a non-immediate value is a live heap object (the caller has it on its stack).
+        let class = unsafe { class_of(object.as_raw()) };
         match self.0 {
             Some((known, reader)) if known == class => Some(reader),
             _ => None,
         }
     }
 
-    /// Classifies the class of `value` (a heap object) and remembers it; `None` when `value`
-    /// does not answer `partition`. Runs Ruby code (`respond_to?` and method introspection);
-    /// exceptions from `respond_to_missing?` propagate.
-    pub fn learn(&mut self, ruby: &Ruby, value: Value) -> Result<Option<Reader>, Error> {
-        if !value.respond_to(*PARTITION, false)? {
+    /// Classifies the class of `value` (a heap object) and remembers it, held in `pins`; `None`
+    /// when `value` does not answer `partition`. Runs Ruby code (`respond_to?` and method
+    /// introspection); its exceptions and interrupts propagate.
+    pub fn learn(
+        &mut self,
+        ruby: &Ruby,
+        value: Value,
+        pins: &PinBatch<'_>,
+    ) -> Result<Option<Reader>, Error> {
+        if rb_sys::SPECIAL_CONST_P(value.as_raw()) || !value.respond_to(*PARTITION, false)? {
             return Ok(None);
         }
-        let reader = if plain_attr_reader(ruby, value) {
+        let reader = if plain_attr_reader(ruby, value)? {
             Reader::Ivar
         } else {
             Reader::Call
         };
-        // Read the class after the Ruby calls above, which may have moved it.
-        // SAFETY: `value` is a live heap object (the caller's precondition).
-        self.0 = Some((unsafe { class_of(value.as_raw()) }, reader));
+        // Read the class after the Ruby calls above, and hold it from here on.
+        // SAFETY: `value` is a live heap object (checked above; on the caller's stack).
+        let class = unsafe { class_of(value.as_raw()) };
+        // SAFETY: the class of a live object is a live class.
+        pins.hold(unsafe { Value::from_raw(class) });
+        self.0 = Some((class, reader));
         Ok(Some(reader))
     }
 }
@@ -125,36 +133,40 @@ pub fn read(ruby: &Ruby, value: Value, reader: Reader) -> Result<Value, Error> {
 /// `partition` (an alias of another reader reads another variable) and which takes no argument.
 ///
 /// The method object comes from `rb_obj_method` (what `Kernel#method` runs), so a class with
-/// its own `method` (a common name) cannot mislead the check. Anything unexpected answers
-/// false: the method is then called, which is always correct.
-fn plain_attr_reader(ruby: &Ruby, value: Value) -> bool {
-    let check = || -> Result<bool, Error> {
-        let id = PARTITION.into_id_with(ruby);
-        let partition = Symbol::from(id);
-        // SAFETY: the GVL is held and `value` is live; `rb_obj_method_arity` looks the method
-        // up without calling Ruby (it exists: `value` answered `respond_to?`).
-        let arity = unsafe { rb_sys::rb_obj_method_arity(value.as_raw(), id.as_raw()) };
-        if arity != 0 {
-            return Ok(false);
-        }
-        let raw = magnus::rb_sys::protect(|| {
-            // SAFETY: a live object and a Symbol; may raise (NameError): inside `protect`.
-            unsafe { rb_sys::rb_obj_method(value.as_raw(), partition.as_raw()) }
-        })?;
-        // SAFETY: `rb_obj_method` returned a live Method object, kept on this stack.
-        let method = unsafe { Value::from_raw(raw) };
-        let name: Symbol = method.funcall("original_name", ())?;
-        if name.as_raw() != partition.as_raw() {
-            return Ok(false);
-        }
-        let location: Value = method.funcall("source_location", ())?;
-        if location.is_nil() {
-            return Ok(false);
-        }
-        let vm: RClass = ruby.class_object().const_get("RubyVM")?;
-        let sequences: RClass = vm.const_get("InstructionSequence")?;
-        let sequence: Value = sequences.funcall("of", (method,))?;
-        Ok(sequence.is_nil())
+/// its own `method` (a common name) cannot mislead the check. A method that only
+/// `respond_to_missing?` claims answers false (it is then called, which is always correct);
+/// every other error, interrupts included, propagates.
+fn plain_attr_reader(ruby: &Ruby, value: Value) -> Result<bool, Error> {
+    let id = PARTITION.into_id_with(ruby);
+    let partition = Symbol::from(id);
+    // SAFETY: the GVL is held and `value` is live; `rb_obj_method_arity` looks the method
+    // up without calling Ruby (it exists: `value` answered `respond_to?`).
+    let arity = unsafe { rb_sys::rb_obj_method_arity(value.as_raw(), id.as_raw()) };
+    if arity != 0 {
+        return Ok(false);
+    }
+    let method = magnus::rb_sys::protect(|| {
+        // SAFETY: a live object and a Symbol; may raise (NameError): inside `protect`.
+        unsafe { rb_sys::rb_obj_method(value.as_raw(), partition.as_raw()) }
+    });
+    let raw = match method {
+        Ok(raw) => raw,
+        // `respond_to_missing?` answered for a method that does not exist: it is called.
+        Err(error) if error.is_kind_of(ruby.exception_name_error()) => return Ok(false),
+        Err(error) => return Err(error),
     };
-    check().unwrap_or(false)
+    // SAFETY: `rb_obj_method` returned a live Method object, kept on this stack.
+    let method = unsafe { Value::from_raw(raw) };
+    let name: Symbol = method.funcall("original_name", ())?;
+    if name.as_raw() != partition.as_raw() {
+        return Ok(false);
+    }
+    let location: Value = method.funcall("source_location", ())?;
+    if location.is_nil() {
+        return Ok(false);
+    }
+    let vm: RClass = ruby.class_object().const_get("RubyVM")?;
+    let sequences: RClass = vm.const_get("InstructionSequence")?;
+    let sequence: Value = sequences.funcall("of", (method,))?;
+    Ok(sequence.is_nil())
 }

@@ -23,12 +23,16 @@ module Karafka
           @applied = nil
         end
 
-        # @return [Integer] the bound in force now
+        # @return [Integer] the bound in force now: Karafka's constant, where a bound beyond what
+        #   the native tracker takes (`2**64`, say) means no practical bound, as it does to
+        #   Karafka's own tracker
         def value
           return DEFAULT unless @tracker_class.const_defined?(CONSTANT, false)
 
           limit = @tracker_class.const_get(CONSTANT, false)
-          limit.is_a?(Integer) && limit.positive? ? limit : DEFAULT
+          return DEFAULT unless limit.is_a?(Integer) && limit.positive?
+
+          [limit, ::Karafka::Native::AssignmentsTracker::MAX_GENERATIONS_LIMIT].min
         end
 
         # @return [Karafka::Native::AssignmentsTracker] a new native tracker with the bound in

@@ -1,0 +1,135 @@
+# frozen_string_literal: true
+
+# The GC modes of the suite (see spec_helper.rb): every native call runs under GC.stress, and in
+# the compaction mode also with GC.auto_compact on, while another thread and the Ruby callbacks
+# that native code makes compact the heap, so that an object the native side forgets to mark or
+# pin is collected or moved at once.
+module GcModes
+  # Guards the count of native calls running stressed, and the settings to go back to.
+  LOCK = Mutex.new
+
+  @depth = 0
+  @outer = nil
+
+  class << self
+    # @return [Boolean] whether the suite runs in the compaction mode
+    def compacting?
+      GC_MODE == :compact
+    end
+
+    # Wraps the public instance methods of `klass` (and `new`) so that each runs stressed.
+    # @param klass [Class]
+    # @return [void]
+    def wrap(klass)
+      names = klass.public_instance_methods(false)
+      klass.prepend(stressing_module(names))
+      klass.singleton_class.prepend(stressing_module([:new]))
+    end
+
+    # Runs the block as a native call under the mode's GC settings. GC.stress and
+    # GC.auto_compact are global switches and native calls overlap on threads (one waits for
+    # the lock while others run), so the first call to enter turns them on and the last to
+    # leave restores what it found.
+    # @return [Object] what the block returns
+    def stressed
+      entered = enter
+      Thread.current[:karafka_native_compact_in_callback] = compacting?
+      yield
+    ensure
+      Thread.current[:karafka_native_compact_in_callback] = false
+      leave if entered
+    end
+
+    # Called by the test doubles' Ruby callbacks that native code makes (`partition`) or that
+    # run amid a native change (`topics.find`, `to_h`): in the compaction mode, the first such
+    # callback of each native call moves every movable object.
+    # @return [nil]
+    def callback!
+      return unless Thread.current[:karafka_native_compact_in_callback]
+
+      Thread.current[:karafka_native_compact_in_callback] = false
+      compact_everything
+      nil
+    end
+
+    # Moves every object that can move (the heap grown first, so that there is room to), with
+    # GC.stress paused meanwhile (the compaction itself allocates).
+    # @return [nil]
+    def compact_everything
+      stress = GC.stress
+      GC.stress = false
+      GC.verify_compaction_references(toward: :empty, **grow_option)
+      nil
+    ensure
+      GC.stress = stress
+    end
+
+    # Starts the thread that compacts the heap again and again while the suite runs: it gets
+    # the GVL whenever a native call waits, or works, without it (and at Ruby's thread
+    # switches), and pauses 50 ms between compactions, each of which takes about 0.1 s.
+    # @return [Thread]
+    def start_compactor
+      return @compactor if @compactor
+
+      @compactor = Thread.new do
+        Thread.current.name = "gc-compactor"
+        loop do
+          compact_everything
+          sleep 0.05
+        end
+      end
+    end
+
+    private
+
+    # @return [Hash] the option that grows the heap before compacting, as this Ruby names it
+    def grow_option
+      @grow_option ||=
+        if GC.method(:verify_compaction_references).parameters.include?(%i[key expand_heap])
+          { expand_heap: true }
+        else
+          { double_heap: true } # Ruby 3.1
+        end
+    end
+
+    # @param names [Array<Symbol>] methods to run stressed
+    # @return [Module] a module to prepend
+    def stressing_module(names)
+      Module.new do
+        names.each do |name|
+          define_method(name) do |*args, **kwargs, &block|
+            GcModes.stressed { super(*args, **kwargs, &block) }
+          end
+        end
+      end
+    end
+
+    # @return [Boolean] true once counted in
+    def enter
+      LOCK.synchronize do
+        @outer = [GC.stress, GC.auto_compact] if @depth.zero?
+        @depth += 1
+        GC.stress = true
+        GC.auto_compact = true if compacting?
+      end
+      true
+    end
+
+    # @return [void]
+    def leave
+      LOCK.synchronize do
+        @depth -= 1
+        GC.stress, GC.auto_compact = @outer if @depth.zero?
+      end
+    end
+  end
+end
+
+if GC_MODE != :plain
+  GcModes.wrap(Karafka::Native::AssignmentsTracker)
+  GcModes.wrap(Karafka::Native::Coordinator)
+  if defined?(Karafka::Native::StatisticsDecorator)
+    GcModes.wrap(Karafka::Native::StatisticsDecorator)
+  end
+  GcModes.start_compactor if GcModes.compacting?
+end
