@@ -19,7 +19,9 @@ Gem::Specification.new do |spec|
   spec.files = Dir[
     "lib/**/*.rb",
     "ext/karafka_native/{Cargo.toml,extconf.rb}",
-    "ext/karafka_native/{src,benches,tests}/**/*.rs",
+    "ext/karafka_native/src/**/*.rs",
+    "ext/karafka_native_core/Cargo.toml",
+    "ext/karafka_native_core/src/**/*.rs",
     "Cargo.toml",
     "Cargo.lock",
     "README.md",

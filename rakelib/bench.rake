@@ -23,7 +23,7 @@ namespace :bench do
   desc "Criterion benchmarks of the Rust core (snapshot reads under writes, applying assignments)"
   task :cargo do
     Dir.chdir(BENCH_ROOT) do
-      sh "cargo bench -p karafka_native --bench core"
+      sh "cargo bench -p karafka_native_core --bench core"
       require_relative "../bench/support/format"
       require_relative "../bench/support/criterion_summary"
       summary = KarafkaNativeBench::CriterionSummary

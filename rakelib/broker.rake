@@ -2,8 +2,8 @@
 
 # Real-broker tests and demo: a tansu 0.6.0 broker and librdkafka consumers drive the Rust
 # assignments core through consumer-group rebalance storms. Needs tansu (script/install-tansu);
-# the tests fail, never skip, without it. See ext/karafka_native/tests/broker_*.rs and
-# ext/karafka_native/examples/rebalance_storm.rs.
+# the tests fail, never skip, without it. See ext/broker_harness/tests/broker_*.rs and
+# ext/broker_harness/examples/rebalance_storm.rs.
 
 BROKER_ROOT = File.expand_path("..", __dir__)
 
@@ -45,7 +45,7 @@ namespace :test do
        "cooperative-sticky); needs script/install-tansu"
   task :broker do
     command = %w[
-      cargo test -p karafka_native --features broker-tests
+      cargo test -p broker_harness --features broker-tests
       --test broker_harness --test broker_rebalances --test broker_multiplexing
       -- --nocapture --test-threads=3
     ]
@@ -75,7 +75,7 @@ namespace :demo do
        "STORM_STRATEGY=range|roundrobin|cooperative-sticky|all, STORM_SEED, STORM_TRACE)"
   task :broker do
     Dir.chdir(BROKER_ROOT) do
-      sh "cargo run --release -p karafka_native --example rebalance_storm"
+      sh "cargo run --release -p broker_harness --example rebalance_storm"
     end
   end
 end

@@ -8,8 +8,12 @@ module GcModes
   # Guards the count of native calls running stressed, and the settings to go back to.
   LOCK = Mutex.new
 
+  # Seconds between compactions from callbacks, and between the compactor thread's compactions
+  CALLBACK_PAUSE = 0.25
+
   @depth = 0
   @outer = nil
+  @last_callback_compaction = nil
 
   class << self
     # @return [Boolean] whether the suite runs in the compaction mode
@@ -42,12 +46,18 @@ module GcModes
 
     # Called by the test doubles' Ruby callbacks that native code makes (`partition`) or that
     # run amid a native change (`topics.find`, `to_h`): in the compaction mode, the first such
-    # callback of each native call moves every movable object.
+    # callback of a native call moves every movable object, at most once per
+    # {CALLBACK_PAUSE} seconds (each compaction takes 0.1 s or more, and the suite makes
+    # thousands of native calls).
     # @return [nil]
     def callback!
       return unless Thread.current[:karafka_native_compact_in_callback]
 
       Thread.current[:karafka_native_compact_in_callback] = false
+      now = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+      return if @last_callback_compaction && now - @last_callback_compaction < CALLBACK_PAUSE
+
+      @last_callback_compaction = now
       compact_everything
       nil
     end
@@ -66,7 +76,8 @@ module GcModes
 
     # Starts the thread that compacts the heap again and again while the suite runs: it gets
     # the GVL whenever a native call waits, or works, without it (and at Ruby's thread
-    # switches), and pauses 50 ms between compactions, each of which takes about 0.1 s.
+    # switches), and pauses {CALLBACK_PAUSE} seconds between compactions, each of which takes
+    # 0.1 s or more.
     # @return [Thread]
     def start_compactor
       return @compactor if @compactor
@@ -75,7 +86,7 @@ module GcModes
         Thread.current.name = "gc-compactor"
         loop do
           compact_everything
-          sleep 0.05
+          sleep CALLBACK_PAUSE
         end
       end
     end

@@ -1,7 +1,20 @@
-//! karafka-native: native state for Karafka, with a pure-Rust core and a thin Ruby binding.
+//! karafka-native's Ruby binding: the magnus face of [`karafka_native_core`]. It converts Ruby
+//! values into core values (and back), releases the GVL while waiting or doing heavy work, and
+//! maps errors; the state and its rules live in the core.
+#![deny(clippy::undocumented_unsafe_blocks)]
 
-pub mod core;
-pub mod ruby;
+mod assignments_tracker;
+mod convert;
+mod coordinator;
+mod errors;
+mod gvl;
+mod hash_document;
+mod partition_objects;
+mod pins;
+mod ruby_topic;
+mod testing;
+mod views;
+mod writer;
 
 use magnus::{prelude::*, Error, Ruby};
 
@@ -10,8 +23,8 @@ use magnus::{prelude::*, Error, Ruby};
 fn init(ruby: &Ruby) -> Result<(), Error> {
     let karafka = ruby.define_module("Karafka")?;
     let native = karafka.define_module("Native")?;
-    ruby::assignments_tracker::AssignmentsTracker::define(ruby, native)?;
-    ruby::coordinator::Coordinator::define(ruby, native)?;
-    ruby::testing::define(ruby, native)?;
+    assignments_tracker::AssignmentsTracker::define(ruby, native)?;
+    coordinator::Coordinator::define(ruby, native)?;
+    testing::define(ruby, native)?;
     Ok(())
 }
