@@ -2,6 +2,8 @@
 
 $LOAD_PATH.unshift(File.expand_path("../lib", __dir__))
 
+# Karafka::Native::Testing (lock-holding hooks) is defined only with this switch set.
+ENV["KARAFKA_NATIVE_TESTING"] = "1"
 require "karafka/native"
 
 unless Karafka::Native.available?

@@ -45,5 +45,9 @@ module Karafka
   end
 end
 
+if Karafka::Native.available?
+  require_relative "native/assignments_tracker"
+  require_relative "native/coordinator"
+end
 require_relative "native/integration"
 require_relative "native/connection_manager"

@@ -25,6 +25,9 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     let native = karafka.define_module("Native")?;
     assignments_tracker::AssignmentsTracker::define(ruby, native)?;
     coordinator::Coordinator::define(ruby, native)?;
-    testing::define(ruby, native)?;
+    // Test hooks only where asked for (the spec helper sets the switch): never in production.
+    if std::env::var_os("KARAFKA_NATIVE_TESTING").is_some_and(|on| on == "1") {
+        testing::define(ruby, native)?;
+    }
     Ok(())
 }
