@@ -115,8 +115,18 @@ module GcModes
       end
     end
 
+    # Turns the mode off in this process from now on: for forked children of examples that open
+    # one GC window on purpose and compact inside it themselves (stressing every allocation of
+    # their large changes as well would take minutes each).
+    # @return [void]
+    def plain!
+      @plain = true
+    end
+
     # @return [Boolean] true once counted in
     def enter
+      return false if @plain
+
       LOCK.synchronize do
         @outer = [GC.stress, GC.auto_compact] if @depth.zero?
         @depth += 1

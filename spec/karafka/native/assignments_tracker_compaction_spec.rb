@@ -29,6 +29,7 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "in flight under compaction"
 
   it "keeps topics pinned while a partition method compacts the heap during conversion" do
     in_child!(timeout: TrackerHelpers::COMPACTION_GUARD) do
+      GcModes.plain!
       expected = Array.new(20) { |i| "conv-#{i}" }
       compact = -> { GcModes.compact_everything }
       tracker.assign(
@@ -41,6 +42,7 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "in flight under compaction"
 
   it "keeps a topic alive that a partition method removed from the input and collected" do
     in_child!(timeout: TrackerHelpers::COMPACTION_GUARD) do
+      GcModes.plain!
       input = {}
       drop_first = lambda do
         input.shift
@@ -58,6 +60,7 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "in flight under compaction"
 
   it "keeps topics pinned while the change waits, without the GVL, for a held lock" do
     in_child!(timeout: TrackerHelpers::COMPACTION_GUARD) do
+      GcModes.plain!
       holder = Thread.new { testing.hold_lock(tracker, 60) }
       wait_until { tracker.locked? }
       expected = Array.new(50) { |i| "wait-#{i}" }
@@ -74,6 +77,7 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "in flight under compaction"
 
   it "keeps topics pinned while a heavy change is applied without the GVL" do
     in_child!(timeout: TrackerHelpers::COMPACTION_GUARD) do
+      GcModes.plain!
       compactor = Thread.new { loop { GcModes.compact_everything } }
       expected = Array.new(2_500) { |i| "heavy-#{i}" }
       3.times do |round|
@@ -90,6 +94,7 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "in flight under compaction"
   # object`), so the hook collects (GC.start) instead, and the compactions come before and after.
   it "keeps a view's topics alive while the view is built and Ruby code collects" do
     in_child!(timeout: TrackerHelpers::COMPACTION_GUARD) do
+      GcModes.plain!
       expected = Array.new(20) { |i| "view-#{i}" }
       topics = expected.map { |name| GcCallbacks::HashingTopic.new(name) }
       tracker.assign("sg", topics.to_h { |topic| [topic, [0]] })
@@ -110,6 +115,7 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "in flight under compaction"
 
   it "keeps a copy's topics pinned (dup) while the source drops them" do
     in_child!(timeout: TrackerHelpers::COMPACTION_GUARD) do
+      GcModes.plain!
       tracker.assign("sg", TestTopic.new("copied") => [3])
       copy = tracker.dup
       tracker.clear

@@ -82,6 +82,8 @@ RSpec.describe "Interrupts delivered inside native calls" do
     context "inside #{site}" do
       it "lets Thread#kill end the thread" do
         in_child! do
+        GcModes.plain!
+          GcModes.plain!
           trap = Trap.new(:kill)
           call, outcome = setup.call(tracker, trap)
           trap.disarm!
@@ -97,6 +99,8 @@ RSpec.describe "Interrupts delivered inside native calls" do
 
       it "lets Thread#raise through, every time" do
         in_child! do
+        GcModes.plain!
+          GcModes.plain!
           5.times do
             trap = Trap.new(:raise)
             call, outcome = setup.call(tracker, trap)
@@ -113,6 +117,8 @@ RSpec.describe "Interrupts delivered inside native calls" do
 
       it "lets Timeout fire" do
         in_child! do
+        GcModes.plain!
+          GcModes.plain!
           trap = Trap.new(:timeout)
           call, outcome = setup.call(tracker, trap)
           trap.disarm!
@@ -124,6 +130,8 @@ RSpec.describe "Interrupts delivered inside native calls" do
 
       it "lets throw through to its catch" do
         in_child! do
+        GcModes.plain!
+          GcModes.plain!
           trap = Trap.new(:throw)
           call, outcome = setup.call(tracker, trap)
           trap.disarm!
@@ -143,12 +151,14 @@ RSpec.describe "Interrupts delivered inside native calls" do
 
     it "is ended by Timeout" do
       in_child! do
+        GcModes.plain!
         expect { Timeout.timeout(0.2) { loop { tracker.inspect } } }.to raise_error(Timeout::Error)
       end
     end
 
     it "gets every one of 50 Thread#raise" do
       in_child! do
+        GcModes.plain!
         caught = Queue.new
         looping = Queue.new
         thread = Thread.new do
@@ -170,6 +180,7 @@ RSpec.describe "Interrupts delivered inside native calls" do
 
     it "is ended by Thread#kill" do
       in_child! do
+        GcModes.plain!
         looping = Queue.new
         thread = Thread.new do
           looping << true
