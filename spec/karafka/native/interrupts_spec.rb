@@ -82,7 +82,6 @@ RSpec.describe "Interrupts delivered inside native calls" do
     context "inside #{site}" do
       it "lets Thread#kill end the thread" do
         in_child! do
-        GcModes.plain!
           GcModes.plain!
           trap = Trap.new(:kill)
           call, outcome = setup.call(tracker, trap)
@@ -99,7 +98,6 @@ RSpec.describe "Interrupts delivered inside native calls" do
 
       it "lets Thread#raise through, every time" do
         in_child! do
-        GcModes.plain!
           GcModes.plain!
           5.times do
             trap = Trap.new(:raise)
@@ -117,7 +115,6 @@ RSpec.describe "Interrupts delivered inside native calls" do
 
       it "lets Timeout fire" do
         in_child! do
-        GcModes.plain!
           GcModes.plain!
           trap = Trap.new(:timeout)
           call, outcome = setup.call(tracker, trap)
@@ -130,7 +127,6 @@ RSpec.describe "Interrupts delivered inside native calls" do
 
       it "lets throw through to its catch" do
         in_child! do
-        GcModes.plain!
           GcModes.plain!
           trap = Trap.new(:throw)
           call, outcome = setup.call(tracker, trap)
