@@ -91,6 +91,14 @@ module GcModes
       end
     end
 
+    # Turns the mode off in this process from now on: for forked children of examples that open
+    # one GC window on purpose and compact inside it themselves (stressing every allocation of
+    # their large changes as well would take minutes each).
+    # @return [void]
+    def plain!
+      @plain = true
+    end
+
     private
 
     # @return [Hash] the option that grows the heap before compacting, as this Ruby names it
@@ -113,14 +121,6 @@ module GcModes
           end
         end
       end
-    end
-
-    # Turns the mode off in this process from now on: for forked children of examples that open
-    # one GC window on purpose and compact inside it themselves (stressing every allocation of
-    # their large changes as well would take minutes each).
-    # @return [void]
-    def plain!
-      @plain = true
     end
 
     # @return [Boolean] true once counted in
