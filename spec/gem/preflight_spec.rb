@@ -22,7 +22,9 @@ RSpec.describe "extconf.rb's preflight (installing the source gem)" do
         path
       end
       env = env.transform_values { |value| value.is_a?(Array) ? fake.call(*value) : value }
-      Open3.capture2e({ "KARAFKA_NATIVE_PLAIN_CARGO" => "1" }.merge(env), RbConfig.ruby,
+      env = { "KARAFKA_NATIVE_PLAIN_CARGO" => "1", "CARGO_TARGET_DIR" => File.join(dir, "target") }
+            .merge(env)
+      Open3.capture2e(env, RbConfig.ruby,
                       File.join(crate, "extconf.rb"), chdir: crate)
     end
   end
