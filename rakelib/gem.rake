@@ -32,9 +32,10 @@ module GemBuild
 
   module_function
 
-  # @return [Gem::Specification] the gemspec, loaded afresh
+  # @return [Gem::Specification] a copy of the gemspec, free to change (Specification.load caches
+  #   the object it returns; a copy has its own arrays)
   def spec
-    Gem::Specification.load(File.join(ROOT, "karafka-native.gemspec"))
+    Gem::Specification.load(File.join(ROOT, "karafka-native.gemspec")).dup
   end
 
   # @return [String] pkg/karafka-native-VERSION.gem
@@ -139,7 +140,7 @@ module GemBuild
   # @param minors [Array<String>] ["3.1", "3.3", "3.4"]
   # @return [Array<String>] [">= 3.1", "< 3.5.dev"]
   def ruby_requirement(minors)
-    low, high = minors.map { |minor| Gem::Version.new(minor) }.minmax
+    low, high = minors.map { |minor| Gem::Version.new("#{minor}.0") }.minmax
     [">= #{low}", "< #{high.bump}.dev"]
   end
 end
@@ -267,7 +268,7 @@ module GemInstall
 
   # @return [String] the rb_sys gem's path (script/fetch-rb-sys downloads it once)
   def rb_sys_gem_path
-    path = IO.popen([File.join(ROOT, "script/fetch-rb-sys")], &:read).strip
+    path = IO.popen([File.join(GemBuild::ROOT, "script/fetch-rb-sys")], &:read).strip
     raise "script/fetch-rb-sys failed" unless $?.success? # rubocop:disable Style/SpecialGlobalVars
 
     path

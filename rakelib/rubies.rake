@@ -11,16 +11,18 @@
 #   rake spec:ruby34:gc_compact   the suite in the compaction mode (KARAFKA_NATIVE_GC_COMPACT=1)
 #
 # and for all of them: spec:rubies, spec:gc_stress_all, spec:gc_compact_all (the last two run the
-# Rubies side by side, outputs in turn).
+# Rubies side by side, outputs in turn). RUBIES=3.1,3.4 limits these (and gem.rake's) to some.
 module Rubies
   ROOT = File.expand_path("..", __dir__)
 
   # minor => the Ruby binary, and the command that runs it with Debian's gems (rspec, rake).
-  TABLE = {
+  ALL = {
     "3.1" => { ruby: "/usr/bin/ruby", run: ["/usr/bin/ruby"] },
     "3.3" => { ruby: "/opt/ruby-3.3/bin/ruby", run: [File.join(ROOT, "script/ruby"), "3.3"] },
     "3.4" => { ruby: "/opt/ruby-3.4/bin/ruby", run: [File.join(ROOT, "script/ruby"), "3.4"] }
   }.freeze
+  # The Rubies the tasks use: all of them, or those RUBIES names (RUBIES=3.1,3.4 rake ...).
+  TABLE = ENV["RUBIES"] ? ALL.slice(*ENV["RUBIES"].split(",")).freeze : ALL
 
   # The suite's modes: environment for rspec.
   MODES = {

@@ -24,7 +24,9 @@ RSpec.describe "Loading karafka-native on a Ruby it has no library for" do
         File.write(File.join(dir, "ext/karafka_native/extconf.rb"), "")
       end
       output, status = Open3.capture2e(
-        { "KARAFKA_NATIVE" => "0" }, RbConfig.ruby, "-I", File.join(dir, "lib"), "-e",
+        # Without RubyGems: an installed karafka-native gem would serve the missing library.
+        { "KARAFKA_NATIVE" => "0" }, RbConfig.ruby, "--disable-gems", "-I", File.join(dir, "lib"),
+        "-e",
         'require "karafka/native"; print Karafka::Native.load_error&.message'
       )
       expect(status).to be_success, output
