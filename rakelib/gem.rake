@@ -63,12 +63,13 @@ module GemBuild
     File.join(PKG, built)
   end
 
-  # @param file [String] relative to the checkout
+  # @param file [String] relative to `from`
   # @param dir [String] the staging directory
+  # @param from [String] the tree to copy from (the checkout)
   # @return [void]
-  def stage(file, dir)
+  def stage(file, dir, from: ROOT)
     FileUtils.mkdir_p(File.join(dir, File.dirname(file)))
-    FileUtils.cp(File.join(ROOT, file), File.join(dir, file)) if File.file?(File.join(ROOT, file))
+    FileUtils.cp(File.join(from, file), File.join(dir, file)) if File.file?(File.join(from, file))
   end
 
   # The staged workspace builds without the crates the gem does not ship: the root manifest
@@ -354,6 +355,86 @@ module GemChecks
   end
 end
 
+# gem:check:layout: the source gem's staging against the planned layout (a core crate the binding
+# depends on, a dev-only broker harness crate, both listed as workspace members), in a copy.
+module GemLayout
+  CORE = <<~TOML
+    [package]
+    name = "karafka_native_core"
+    version = "0.1.0"
+    edition = "2021"
+
+    [dependencies]
+    parking_lot = "0.12"
+
+    [dev-dependencies]
+    proptest = "1"
+
+    [[bench]]
+    name = "core"
+    harness = false
+  TOML
+
+  HARNESS = <<~TOML
+    [package]
+    name = "broker_harness"
+    version = "0.1.0"
+    edition = "2021"
+
+    [dependencies]
+    karafka_native_core = { path = "../karafka_native_core" }
+    rdkafka = "0.39"
+  TOML
+
+  # The added files.
+  FILES = {
+    "ext/karafka_native_core/Cargo.toml" => CORE,
+    "ext/karafka_native_core/src/lib.rs" => "pub fn core() {}\n",
+    "ext/karafka_native_core/benches/core.rs" => "fn main() {}\n",
+    "ext/broker_harness/Cargo.toml" => HARNESS,
+    "ext/broker_harness/src/lib.rs" => ""
+  }.freeze
+
+  # The workspace members, every crate listed (no glob).
+  MEMBERS = <<~TOML.chomp
+    members = [
+      "ext/karafka_native",
+      "ext/karafka_native_core",
+      "ext/broker_harness",
+    ]
+  TOML
+
+  module_function
+
+  # A copy of the checkout's tracked files with the planned crates added.
+  # @param dir [String]
+  # @return [void]
+  def simulate(dir)
+    FileUtils.rm_rf(dir)
+    IO.popen(%w[git ls-files], chdir: GemBuild::ROOT, &:read).split("\n").each do |file|
+      GemBuild.stage(file, dir)
+    end
+    FILES.each { |file, text| write(dir, file, text) }
+    edit(dir, "Cargo.toml") { |text| text.sub(/^members\s*=\s*\[.*?\]/m, MEMBERS) }
+    edit(dir, "ext/karafka_native/Cargo.toml") do |text|
+      text.sub("[dependencies]\n",
+               "[dependencies]\nkarafka_native_core = { path = \"../karafka_native_core\" }\n")
+    end
+  end
+
+  # @return [void]
+  def write(dir, file, text)
+    FileUtils.mkdir_p(File.dirname(File.join(dir, file)))
+    File.write(File.join(dir, file), text)
+  end
+
+  # @return [void]
+  def edit(dir, file)
+    path = File.join(dir, file)
+    File.write(path, yield(File.read(path)))
+  end
+end
+
 desc "Build the source gem pkg/karafka-native-VERSION.gem (compiles with cargo at install)"
 task :gem do
   spec = GemBuild.spec
@@ -384,13 +465,36 @@ namespace :gem do
   desc "Check both gems: the precompiled libraries (no libruby, glibc <= 2.36, stripped); " \
        "the precompiled gem installs and loads on every Ruby without Rust; the source gem " \
        "installs with the rb_sys gem on every Ruby and the suite passes against it"
-  task check: %i[gem:check:native gem:check:source]
+  task check: %i[gem:check:layout gem:check:native gem:check:source]
 
   namespace :check do
     desc "The precompiled gem: its libraries, and install + require on every Ruby without Rust"
     task native: :native do
       GemChecks.check_native_gem(File.join(GemBuild::STAGE, "check-native"))
       Rubies::TABLE.each_key { |minor| GemChecks.check_native_install(minor) }
+    end
+
+    desc "The source gem's staging with the planned crates (core crate, broker harness) added"
+    task :layout do
+      dir = File.join(GemBuild::STAGE, "layout")
+      GemLayout.simulate(dir)
+      # The checkout's lock lacks the added crates: let cargo add them, as the layout change will.
+      sh "cargo", "metadata", "--format-version", "1", "--no-deps", "--manifest-path",
+         File.join(dir, "Cargo.toml"), out: File::NULL
+      staged = File.join(dir, "tmp/gem/source")
+      spec = Dir.chdir(dir) { Gem::Specification.load(File.join(dir, "karafka-native.gemspec")) }
+      spec.files.each { |file| GemBuild.stage(file, staged, from: dir) }
+      GemBuild.trim_workspace(staged)
+      members = File.read(File.join(staged, "Cargo.toml"))[/^members = .*$/]
+      lock = File.read(File.join(staged, "Cargo.lock"))
+      abort "layout: #{members}" unless
+        members == 'members = ["ext/karafka_native", "ext/karafka_native_core"]'
+      abort "layout: the harness or its rdkafka is still in Cargo.lock" if
+        lock.match?(/name = "(broker_harness|rdkafka)"/)
+      abort "layout: the core crate is not shipped" unless
+        spec.files.include?("ext/karafka_native_core/src/lib.rs")
+      puts "layout: the source gem ships the core crate, not the harness; #{members}; " \
+           "cargo accepts the staged workspace with --locked"
     end
 
     desc "The source gem: installs with the rb_sys gem on every Ruby; the suite passes against it"
