@@ -16,12 +16,14 @@ Gem::Specification.new do |spec|
   spec.license = "MIT"
   spec.required_ruby_version = ">= 3.1"
 
+  # What a build needs, nothing else (no specs, benches, examples, crate tests or the broker
+  # harness): the binding crate and, once it exists, the pure-Rust core crate. `rake gem` builds
+  # the gem from a staged copy whose workspace lists only these crates (rakelib/gem.rake).
   spec.files = Dir[
     "lib/**/*.rb",
-    "ext/karafka_native/{Cargo.toml,extconf.rb}",
-    "ext/karafka_native/src/**/*.rs",
-    "ext/karafka_native_core/Cargo.toml",
-    "ext/karafka_native_core/src/**/*.rs",
+    "ext/karafka_native/extconf.rb",
+    "ext/{karafka_native,karafka_native_core}/Cargo.toml",
+    "ext/{karafka_native,karafka_native_core}/src/**/*.rs",
     "Cargo.toml",
     "Cargo.lock",
     "README.md",
@@ -29,5 +31,8 @@ Gem::Specification.new do |spec|
   ]
   spec.require_paths = ["lib"]
   spec.extensions = ["ext/karafka_native/extconf.rb"]
+  # As rb-sys gems do: rb_sys/mkmf writes the Makefile at install (0.9.130 matches the rb-sys
+  # crate in Cargo.lock). The precompiled x86_64-linux gem (`rake native`) drops it.
+  spec.add_dependency "rb_sys", "~> 0.9.130"
   spec.metadata["rubygems_mfa_required"] = "true"
 end

@@ -1,15 +1,7 @@
 # frozen_string_literal: true
 
-# Memory safety: the RSpec suite in the compaction mode, and valgrind memcheck over the tracker,
-# coordinator and GC specs.
-
-namespace :spec do
-  desc "The RSpec suite in the compaction mode: every native call under GC.stress with " \
-       "GC.auto_compact, and compactions from another thread and from Ruby callbacks"
-  task gc_compact: :compile do
-    sh({ "KARAFKA_NATIVE_GC_COMPACT" => "1" }, "rspec", "--format", "progress")
-  end
-end
+# Memory safety: valgrind memcheck over the tracker, coordinator and GC specs (the GC.stress and
+# compaction modes of the suite are in rubies.rake).
 
 # The specs valgrind runs: the tracker's, the coordinator's and the GC's
 VALGRIND_SPECS = %w[

@@ -1,10 +1,29 @@
 # frozen_string_literal: true
 
-$LOAD_PATH.unshift(File.expand_path("../lib", __dir__))
+# KARAFKA_NATIVE_FROM_GEM=1 runs the suite against the installed karafka-native gem (GEM_HOME;
+# `rake gem:check` installs the source gem and runs the suite so) instead of this checkout's lib.
+KARAFKA_NATIVE_FROM_GEM = ENV["KARAFKA_NATIVE_FROM_GEM"] == "1"
+# Where karafka-native is loaded from: also given to the Ruby subprocesses some examples start.
+KARAFKA_NATIVE_LOAD_PATH =
+  if KARAFKA_NATIVE_FROM_GEM
+    gem "karafka-native"
+    Gem.loaded_specs.fetch("karafka-native").full_require_paths
+  else
+    [File.expand_path("../lib", __dir__)]
+  end
+$LOAD_PATH.unshift(*KARAFKA_NATIVE_LOAD_PATH)
 
 # Karafka::Native::Testing (lock-holding hooks) is defined only with this switch set.
 ENV["KARAFKA_NATIVE_TESTING"] = "1"
 require "karafka/native"
+
+if KARAFKA_NATIVE_FROM_GEM
+  library = $LOADED_FEATURES.grep(%r{/karafka_native\.[^/]+\z}).first.to_s
+  unless library.start_with?(Gem.loaded_specs.fetch("karafka-native").full_gem_path)
+    abort "karafka-native: KARAFKA_NATIVE_FROM_GEM=1 but the library came from #{library.inspect}"
+  end
+  puts "karafka-native from the installed gem: #{library}"
+end
 
 unless Karafka::Native.available?
   abort "karafka-native: the compiled library did not load " \

@@ -32,12 +32,28 @@ module Karafka
       # @return [String] what went wrong, naming a Ruby mismatch when that is the cause
       def library_problem(error)
         built_for = Dir[File.join(__dir__, "native", "*", "karafka_native.*")]
-                    .map { |path| File.basename(File.dirname(path)) }
+                    .map { |path| File.basename(File.dirname(path)) }.uniq.sort
         return error.message if built_for.empty? || built_for.include?(RUBY_ABI)
+        return precompiled_problem(built_for, error) if precompiled?
 
-        "karafka-native was compiled for Ruby #{built_for.sort.join(", ")}, " \
+        "karafka-native was compiled for Ruby #{built_for.join(", ")}, " \
           "but this is Ruby #{RUBY_VERSION}: compile it with this Ruby (rake compile) " \
           "(#{error.message})"
+      end
+
+      # @return [Boolean] true in the precompiled (platform) gem, which ships no sources to build
+      def precompiled?
+        !File.exist?(File.expand_path("../../ext/karafka_native/extconf.rb", __dir__))
+      end
+
+      # @param built_for [Array<String>] the Ruby minors the gem has libraries for
+      # @param error [LoadError]
+      # @return [String]
+      def precompiled_problem(built_for, error)
+        "karafka-native's precompiled gem has libraries for Ruby #{built_for.join(", ")}, " \
+          "not for Ruby #{RUBY_VERSION} (#{RUBY_ABI}): install the source gem, which compiles " \
+          "for this Ruby (needs Rust and libclang): gem install karafka-native --platform ruby " \
+          "(Bundler: force_ruby_platform) (#{error.message})"
       end
     end
 

@@ -180,7 +180,8 @@ RSpec.describe "Serving Karafka's assignments from the native tracker" do
       name = "#<Karafka::Instrumentation::AssignmentsTracker"
 
       expect(data).to eq(
-        "free" => "#{name} assignments={\"orders\"=>[0, 1]}>",
+        # Hash#inspect as this Ruby writes it (3.4: `{"orders" => [0, 1]}`)
+        "free" => "#{name} assignments=#{{ "orders" => [0, 1] }.inspect}>",
         "ruby_lock" => "#{name} busy>",
         "ruby_lock_other_thread" => "#{name} busy>",
         "native_lock" => "#{name} busy>"

@@ -524,7 +524,8 @@ module KarafkaDoubles
       holder&.kill&.join
     end
 
-    # Runs Ruby code in a fresh process with the repository's `lib` and this file loaded
+    # Runs Ruby code in a fresh process with karafka-native's load path (spec_helper) and this
+    # file loaded
     #
     # @param code [String] Ruby code; whatever it `emit`s is returned in {Result#data}
     # @param env [Hash{String => String, nil}] environment changes
@@ -536,7 +537,7 @@ module KarafkaDoubles
       GC.stress = false
       stdout, stderr, status = Open3.capture3(
         { "KARAFKA_NATIVE" => nil }.merge(env),
-        RbConfig.ruby, "-I", File.expand_path("../../lib", __dir__), "-r", __FILE__,
+        RbConfig.ruby, *KARAFKA_NATIVE_LOAD_PATH.flat_map { |dir| ["-I", dir] }, "-r", __FILE__,
         "-e", "#{PRELUDE}\n#{code}"
       )
       Result.new(stdout, stderr, status)
