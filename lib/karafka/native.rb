@@ -47,3 +47,4 @@ end
 
 require_relative "native/integration"
 require_relative "native/connection_manager"
+require_relative "native/statistics_decorator"

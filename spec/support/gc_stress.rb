@@ -56,3 +56,4 @@ module GcStressedNativeCalls
 end
 
 GcStressedNativeCalls.wrap(Karafka::Native::AssignmentsTracker) if GC_STRESS
+GcStressedNativeCalls.wrap(Karafka::Native::StatisticsDecoratorCore) if GC_STRESS

@@ -12,6 +12,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     let native = karafka.define_module("Native")?;
     ruby::assignments_tracker::AssignmentsTracker::define(ruby, native)?;
     ruby::coordinator::Coordinator::define(ruby, native)?;
+    ruby::statistics_decorator::StatisticsDecoratorCore::define(ruby, native)?;
     ruby::testing::define(ruby, native)?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod assignments;
 pub mod coordinator;
+pub mod decorator;
 pub mod fork;
 pub mod fork_safe_lock;
 pub mod ordered_map;

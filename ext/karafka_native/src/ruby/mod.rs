@@ -6,6 +6,7 @@ pub mod coordinator;
 pub mod errors;
 pub mod gvl;
 pub mod partition_objects;
+pub mod statistics_decorator;
 pub mod testing;
 pub mod topic_key;
 pub mod views;
