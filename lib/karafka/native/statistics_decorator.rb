@@ -19,17 +19,18 @@ module Karafka
     # Time is the monotonic clock in milliseconds, rounded, as karafka-core's; `clock:` (a
     # callable returning Float milliseconds) replaces it, for tests.
     class StatisticsDecorator
-      # The decorators of recently decorated statistics Hashes (by identity), so that
-      # {ConnectionManager} can read the health fields natively kept for a Hash it is given.
-      DECORATED = ObjectSpace::WeakMap.new
+      # The health fields natively read from recently decorated statistics Hashes (by
+      # identity), so that {ConnectionManager} never walks a Hash it is given again.
+      HEALTH = ObjectSpace::WeakMap.new
 
-      private_constant :DECORATED
+      private_constant :HEALTH
 
       class << self
-        # @param statistics [Hash] a Hash this class's decorators returned
-        # @return [StatisticsDecorator, nil] the decorator that returned it
-        def decorator_of(statistics)
-          DECORATED[statistics]
+        # @param statistics [Hash, String] statistics as `statistics.emitted` carries them
+        # @return [Hash, String] the connection-health fields the native decorator kept of
+        #   them (see {#health}) when one of its decorators returned them, else `statistics`
+        def kept(statistics)
+          (statistics.is_a?(Hash) && HEALTH[statistics]) || statistics
         end
       end
 
@@ -47,7 +48,8 @@ module Karafka
       # @return [Hash] the same Hash, decorated and frozen
       def call(statistics)
         @native.call(statistics, now_ms)
-        DECORATED[statistics] = self
+        health = @native.health
+        HEALTH[statistics] = health if health
         statistics
       end
 
