@@ -24,7 +24,7 @@ use parking_lot::Mutex;
 use rb_sys::{ruby_value_type as T, VALUE};
 
 use crate::core::decorator::{
-    BadKind, Decorator, Failure, Health, Key, Num, Plan, Source, Value as In, Visit,
+    BadKind, Decorator, Failure, Health, Key, KeyId, Link, Num, Plan, Source, Value as In, Visit,
 };
 
 /// The longest rendering of a bad value in a message.
@@ -64,8 +64,11 @@ impl DataTypeFunctions for StatisticsDecoratorCore {
 }
 
 /// A Ruby Hash tree as a [`Source`]. Nodes are `VALUE`s, which live on the machine stack
-/// (arguments of `rb_hash_foreach` callbacks) for the length of the call.
-struct RubySource;
+/// (arguments of `rb_hash_foreach` callbacks) for the length of the call; `keys` are the frozen
+/// key Strings by key number (0: none), kept (marked, so pinned) by the object's cache.
+struct RubySource {
+    keys: Vec<VALUE>,
+}
 
 /// What crosses into a `rb_hash_foreach` callback.
 struct Each<'v, 'f> {
@@ -246,6 +249,28 @@ impl Source for RubySource {
         }
     }
 
+    fn lookup(
+        &self,
+        node: VALUE,
+        key: KeyId,
+        _bytes: &[u8],
+    ) -> Result<Option<In<'_, VALUE>>, Failure<Error>> {
+        let Some(&string) = self.keys.get(key as usize).filter(|&&s| s != 0) else {
+            return Ok(None);
+        };
+        // SAFETY: `rb_hash_lookup2` hashes and compares a plain frozen String key in C; only a
+        // redefined `String#eql?` could run Ruby, and `protect` catches whatever it raises.
+        let found = magnus::rb_sys::protect(|| unsafe {
+            rb_sys::rb_hash_lookup2(node, string, rb_sys::Qundef as VALUE)
+        })
+        .map_err(Failure::Source)?;
+        if found == rb_sys::Qundef as VALUE {
+            return Ok(None);
+        }
+        // SAFETY: `found` is a live value of the Hash, on this frame.
+        unsafe { value_of(found) }.map(Some)
+    }
+
     fn is_frozen(&self, node: VALUE) -> bool {
         // SAFETY: `node` is a live Hash.
         unsafe { rb_sys::rb_obj_frozen_p(node) == rb_sys::Qtrue as VALUE }
@@ -290,7 +315,19 @@ struct Apply<'a> {
 /// own writes. Frames here own nothing that needs dropping, so a non-local exit (say
 /// `NoMemoryError` while allocating a number) that `protect` catches above skips no drop.
 fn apply_node(plan: &Plan, strings: &[VALUE], node: u32, hash: VALUE) {
-    if !plan.links(node).is_empty() {
+    let links = plan.links(node);
+    let by_key = links.iter().position(|l| l.index == Link::BY_KEY);
+    for link in &links[by_key.unwrap_or(links.len())..] {
+        // SAFETY: `hash` is a live Hash and the key a frozen String kept by the cache; this runs
+        // inside `protect` (see `decorate`), which catches any non-local exit.
+        let child = unsafe {
+            rb_sys::rb_hash_lookup2(hash, strings[link.key as usize], rb_sys::Qundef as VALUE)
+        };
+        if child != rb_sys::Qundef as VALUE {
+            apply_node(plan, strings, link.node, child);
+        }
+    }
+    if by_key != Some(0) && !links.is_empty() {
         let mut apply = Apply {
             plan,
             strings,
@@ -323,7 +360,9 @@ fn apply_node(plan: &Plan, strings: &[VALUE], node: u32, hash: VALUE) {
 unsafe extern "C" fn apply_entry(_key: VALUE, value: VALUE, arg: VALUE) -> c_int {
     // SAFETY: `arg` is the `Apply` that `apply_node` keeps alive for the whole iteration.
     let apply = unsafe { &mut *(arg as *mut Apply<'_>) };
-    let links = apply.plan.links(apply.node);
+    let all = apply.plan.links(apply.node);
+    let positional = all.iter().position(|l| l.index == Link::BY_KEY);
+    let links = &all[..positional.unwrap_or(all.len())];
     if links[apply.next].index == apply.index {
         apply_node(apply.plan, apply.strings, links[apply.next].node, value);
         apply.next += 1;
@@ -423,31 +462,32 @@ impl StatisticsDecoratorCore {
         root: VALUE,
         now_ms: i64,
     ) -> Result<(), Error> {
-        let prepared = match decorator.prepare(&RubySource, root, now_ms) {
+        // The keys looked up directly, created on first use; each String goes into the cache
+        // (marked from then on) before anything else is allocated.
+        for key in decorator.lookup_keys() {
+            rb_self.cache_string(ruby, decorator, key);
+        }
+        // The frozen key Strings, as raw values: each is kept (marked, so pinned) by the cache
+        // for the object's life (entries are never removed), so the copy stays valid.
+        let source = RubySource {
+            keys: rb_self
+                .strings
+                .lock()
+                .iter()
+                .map(|s| s.map_or(0, |s| ruby.get_inner(s).as_raw()))
+                .collect(),
+        };
+        let prepared = match decorator.prepare(&source, root, now_ms) {
             Ok(prepared) => prepared,
             Err(Failure::Bad(bad)) => return Err(bad_input(ruby, bad.kind, bad.message)),
             Err(Failure::Source(error)) => return Err(error),
         };
-        // The companion key Strings, as raw values: each is kept (marked, so pinned) by the
-        // cache for the object's life, so the copy stays valid for this call.
-        let mut strings: Vec<VALUE> = rb_self
-            .strings
-            .lock()
-            .iter()
-            .map(|s| s.map_or(0, |s| ruby.get_inner(s).as_raw()))
-            .collect();
+        let mut strings = source.keys;
         strings.resize(decorator.key_count(), 0);
         for write in prepared.plan().all_writes() {
             let slot = write.key as usize;
             if strings[slot] == 0 {
-                let string = ruby.enc_str_new(decorator.key_bytes(write.key), ruby.utf8_encoding());
-                string.freeze();
-                strings[slot] = string.as_raw();
-                let mut cache = rb_self.strings.lock();
-                if cache.len() <= slot {
-                    cache.resize(slot + 1, None);
-                }
-                cache[slot] = Some(Opaque::from(string));
+                strings[slot] = rb_self.cache_string(ruby, decorator, write.key);
             }
         }
         let plan = prepared.plan();
@@ -471,6 +511,23 @@ impl StatisticsDecoratorCore {
                 Err(error)
             }
         }
+    }
+
+    /// The cached frozen String of key `key`, created (and cached at once, so marked before
+    /// anything else is allocated) when missing.
+    fn cache_string(&self, ruby: &Ruby, decorator: &Decorator, key: KeyId) -> VALUE {
+        let slot = key as usize;
+        if let Some(Some(known)) = self.strings.lock().get(slot) {
+            return ruby.get_inner(*known).as_raw();
+        }
+        let string = ruby.enc_str_new(decorator.key_bytes(key), ruby.utf8_encoding());
+        string.freeze();
+        let mut cache = self.strings.lock();
+        if cache.len() <= slot {
+            cache.resize(slot + 1, None);
+        }
+        cache[slot] = Some(Opaque::from(string));
+        string.as_raw()
     }
 
     /// `health`: the connection-health fields of the last emission, shaped as librdkafka's

@@ -57,6 +57,19 @@ impl<'j> Source for JsonSource<'j> {
         Ok(())
     }
 
+    fn lookup(
+        &self,
+        node: Self::Node,
+        _key: super::KeyId,
+        bytes: &[u8],
+    ) -> Result<Option<Value<'_, Self::Node>>, Failure<Self::Error>> {
+        let key = String::from_utf8_lossy(bytes);
+        Ok(node
+            .as_object()
+            .and_then(|map| map.get(key.as_ref()))
+            .map(Self::value))
+    }
+
     fn is_frozen(&self, _node: Self::Node) -> bool {
         false
     }
@@ -94,6 +107,14 @@ pub fn apply(decorator: &Decorator, plan: &Plan, root: &mut Json) {
 fn apply_node(decorator: &Decorator, plan: &Plan, node: u32, value: &mut Json) {
     let Json::Object(map) = value else { return };
     let links = plan.links(node);
+    let by_key = links.iter().position(|l| l.index == super::Link::BY_KEY);
+    let (links, keyed) = links.split_at(by_key.unwrap_or(links.len()));
+    for link in keyed {
+        let key = String::from_utf8_lossy(decorator.key_bytes(link.key)).into_owned();
+        if let Some(child) = map.get_mut(&key) {
+            apply_node(decorator, plan, link.node, child);
+        }
+    }
     if !links.is_empty() {
         let mut next = links.iter().peekable();
         for (i, (_, child)) in map.iter_mut().enumerate() {

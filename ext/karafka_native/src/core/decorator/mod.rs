@@ -167,6 +167,21 @@ impl Decorator {
         self.scratch.plan.clear();
     }
 
+    /// The keys a selective decoration looks up directly (the listed keys, `partitions` and
+    /// the health fields): a source may prepare them once.
+    pub fn lookup_keys(&self) -> Vec<KeyId> {
+        let k = self.known;
+        let mut keys = self.only.clone();
+        keys.extend([
+            k.partitions,
+            k.state,
+            k.join_state,
+            k.stateage,
+            k.rebalance_age,
+        ]);
+        keys
+    }
+
     /// The bytes of key `id` (a write's key, say).
     pub fn key_bytes(&self, id: KeyId) -> &[u8] {
         self.keys.bytes(id)

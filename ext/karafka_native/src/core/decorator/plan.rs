@@ -16,10 +16,17 @@ pub struct Write {
 /// An entry of a map that leads to a nested map with writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Link {
-    /// The entry's position in the map's iteration order.
+    /// The entry's position in the map's iteration order, or [`Link::BY_KEY`].
     pub index: u32,
+    /// The entry's key (used when the link is found by key).
+    pub key: KeyId,
     /// The nested map's plan.
     pub node: u32,
+}
+
+impl Link {
+    /// `index` of a link found by its key rather than by position (they come last).
+    pub const BY_KEY: u32 = u32::MAX;
 }
 
 /// The writes of one map and its links to nested maps.

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use super::keys::KeyId;
+
 /// One key of a map: its bytes and, when the source has one, a stable identity for the length
 /// of one decoration (the address of a Ruby String), used to skip re-hashing the same key
 /// object; `0` means none.
@@ -98,6 +100,16 @@ pub trait Source {
         node: Self::Node,
         visit: &mut Visit<'_, Self::Node, Self::Error>,
     ) -> Result<(), Failure<Self::Error>>;
+
+    /// The value at `key` (whose bytes are `bytes`) of the map `node`, if any: a direct
+    /// lookup, so that a selective decoration reads a few keys of a big map without visiting
+    /// the others.
+    fn lookup(
+        &self,
+        node: Self::Node,
+        key: KeyId,
+        bytes: &[u8],
+    ) -> Result<Option<Value<'_, Self::Node>>, Failure<Self::Error>>;
 
     /// Whether the map `node` is frozen (cannot take new entries).
     fn is_frozen(&self, node: Self::Node) -> bool;

@@ -483,7 +483,11 @@ impl<'a, S: Source> Walk<'a, S> {
         let (id, plan) = result?;
         self.scratch.entries.push(Entry::map(key, id));
         if let Some(plan) = plan {
-            self.scratch.links.push(Link { index, node: plan });
+            self.scratch.links.push(Link {
+                index,
+                key,
+                node: plan,
+            });
         }
         Ok(())
     }
@@ -686,7 +690,8 @@ impl<'a, S: Source> Walk<'a, S> {
         self.finish(node, marks)
     }
 
-    /// A broker, topic, partition or `cgrp`: only the listed keys (and a topic's partitions).
+    /// A broker, topic, partition or `cgrp`: only the listed keys (and a topic's partitions),
+    /// read by direct lookup: the other keys are never visited.
     fn leaf(
         &mut self,
         node: S::Node,
@@ -696,32 +701,43 @@ impl<'a, S: Source> Walk<'a, S> {
         let marks = self.enter(node)?;
         let first = marks.0;
         let first_seen = self.scratch.seen.len();
-        let mut partitions: Option<Entry> = None;
-        let mut cursor = 0usize;
-        let mut index = 0u32;
-        let walk_partitions = role == Role::Topic && !self.keys.is_excluded(self.known.partitions);
         let source = self.source;
-        source.for_each(node, &mut |key, value| {
-            let i = index;
-            index += 1;
-            let key = self.keys.key(key);
-            self.capture(role, key, &value);
-            if self.keys.is_only(key) {
+        let known = self.known;
+        let health = match role {
+            Role::Cgrp => &[
+                known.state,
+                known.join_state,
+                known.stateage,
+                known.rebalance_age,
+            ][..],
+            Role::Broker => &[known.stateage][..],
+            _ => &[][..],
+        };
+        for &key in health {
+            if let Some(value) = source.lookup(node, key, self.keys.bytes(key))? {
+                self.capture(role, key, &value);
+            }
+        }
+        let only = self.only;
+        for &key in only {
+            if let Some(value) = source.lookup(node, key, self.keys.bytes(key))? {
                 self.scratch.seen.push((key, seen(&value)));
             }
-            if walk_partitions && key == self.known.partitions {
+        }
+        let mut partitions: Option<Entry> = None;
+        let key = self.known.partitions;
+        if role == Role::Topic && !self.keys.is_excluded(key) {
+            if let Some(value) = source.lookup(node, key, self.keys.bytes(key))? {
                 if let Value::Map(child) = value {
+                    let mut cursor = 0usize;
                     let scope = Scope::of(self.lookup(scope, key, &mut cursor)?);
-                    let mark = self.scratch.entries.len();
-                    self.child(key, i, child, scope, Role::Partitions, true)?;
+                    self.child(key, Link::BY_KEY, child, scope, Role::Partitions, true)?;
                     partitions = self.scratch.entries.pop();
-                    debug_assert_eq!(self.scratch.entries.len(), mark);
                 } else {
                     partitions = Some(Entry::plain(key, plain_kind(&value)));
                 }
             }
-            Ok(())
-        })?;
+        }
         self.decorate_only(first_seen, first, scope)?;
         self.scratch.seen.truncate(first_seen);
         if let Some(entry) = partitions {
