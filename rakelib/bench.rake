@@ -17,6 +17,7 @@ task :bench do
   cp_r File.join(BENCH_ROOT, "lib"), lib
   ENV["BENCH_LIB"] = lib
   ruby "-I", lib, File.join(BENCH_ROOT, "bench/run.rb")
+  Rake::Task["bench:statistics"].invoke
 end
 
 namespace :bench do

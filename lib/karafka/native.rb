@@ -67,3 +67,4 @@ if Karafka::Native.available?
 end
 require_relative "native/integration"
 require_relative "native/connection_manager"
+require_relative "native/statistics_decorator"

@@ -12,6 +12,7 @@ mod hash_document;
 mod partition_objects;
 mod pins;
 mod ruby_topic;
+mod statistics_decorator;
 mod testing;
 mod views;
 mod writer;
@@ -29,5 +30,6 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     if std::env::var_os("KARAFKA_NATIVE_TESTING").is_some_and(|on| on == "1") {
         testing::define(ruby, native)?;
     }
+    statistics_decorator::StatisticsDecoratorCore::define(ruby, native)?;
     Ok(())
 }

@@ -5,6 +5,7 @@ pub mod assignments;
 pub mod changes;
 pub mod connections;
 pub mod coordinator;
+pub mod decorator;
 pub mod document;
 pub mod fork;
 pub mod fork_safe_lock;

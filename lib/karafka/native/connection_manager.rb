@@ -195,7 +195,7 @@ module Karafka
         id = event[:subscription_group_id]
         return unless @native_coordinated.include?(id)
 
-        @coordinator.notice(id, event[:statistics], @native[:clock].call)
+        @coordinator.notice(id, StatisticsDecorator.kept(event[:statistics]), @native[:clock].call)
         conductor&.signal
       rescue ArgumentError, TypeError => e
         report(e)

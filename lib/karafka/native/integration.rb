@@ -11,6 +11,7 @@ require_relative "integration/listeners"
 require_relative "integration/class_methods"
 require_relative "integration/class_hook"
 require_relative "integration/installer"
+require_relative "integration/statistics"
 
 module Karafka
   # Native (Rust) building blocks for Karafka

@@ -1,0 +1,600 @@
+//! `Karafka::Native::StatisticsDecoratorCore`: the native half of
+//! `Karafka::Native::StatisticsDecorator` (lib/karafka/native/statistics_decorator.rb).
+//!
+//! A call reads the statistics Hash in place (`rb_hash_foreach`, no copy, no Ruby method
+//! called, nothing allocated) and computes the writes and the next kept state aside
+//! ([`karafka_native_core::decorator`]); only when that succeeded does it write `K_fd` / `K_d` into the
+//! Hashes, freeze the root and commit. Bad input raises before anything changed.
+//!
+//! No lock is held while Ruby runs: the decorator state is taken out of its mutex for the call
+//! and put back afterwards. The only Ruby objects native memory refers to are the frozen
+//! companion key Strings (`"K_fd"`, `"K_d"`), cached by key number for the object's life and
+//! marked (so pinned) by the mark function; the Hashes and values being walked are only ever
+//! referred to from the machine stack, during the call.
+
+use std::ffi::c_int;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use magnus::{
+    function, gc::Marker, method, prelude::*, rb_sys::AsRawValue, rb_sys::FromRawValue,
+    value::Opaque, DataTypeFunctions, Error, Integer, RArray, RHash, RModule, RString, Ruby,
+    TypedData, Value,
+};
+use parking_lot::Mutex;
+use rb_sys::{ruby_value_type as T, VALUE};
+
+use karafka_native_core::decorator::{
+    BadKind, Decorator, Failure, Health, Key, KeyId, Link, Num, Plan, Source, Value as In, Visit,
+};
+
+/// The longest rendering of a bad value in a message.
+const MAX_SHOWN: usize = 120;
+
+/// The native decorator.
+#[derive(TypedData)]
+#[magnus(
+    class = "Karafka::Native::StatisticsDecoratorCore",
+    free_immediately,
+    size,
+    mark
+)]
+pub struct StatisticsDecoratorCore {
+    /// Taken out for the length of a call (so no lock is held while Ruby runs).
+    state: Mutex<Option<Box<Decorator>>>,
+    /// Frozen companion key Strings by key number, never removed while the object lives.
+    strings: Mutex<Vec<Option<Opaque<RString>>>>,
+    /// The health fields of the last committed emission.
+    health: Mutex<Option<Health>>,
+    /// Bytes kept between emissions (for `ObjectSpace.memsize_of`).
+    memory: AtomicUsize,
+}
+
+impl DataTypeFunctions for StatisticsDecoratorCore {
+    fn mark(&self, marker: &Marker) {
+        // Held by Rust code for a few instructions at a time, never while Ruby runs.
+        for string in self.strings.lock().iter().flatten() {
+            marker.mark(*string);
+        }
+    }
+
+    fn size(&self) -> usize {
+        self.memory.load(Ordering::Relaxed)
+            + self.strings.lock().capacity() * std::mem::size_of::<Option<Opaque<RString>>>()
+    }
+}
+
+/// A Ruby Hash tree as a [`Source`]. Nodes are `VALUE`s, which live on the machine stack
+/// (arguments of `rb_hash_foreach` callbacks) for the length of the call; `keys` are the frozen
+/// key Strings by key number (0: none), kept (marked, so pinned) by the object's cache.
+struct RubySource {
+    keys: Vec<VALUE>,
+}
+
+/// What crosses into a `rb_hash_foreach` callback.
+struct Each<'v, 'f> {
+    visit: &'v mut Visit<'f, VALUE, Error>,
+    failure: Option<Failure<Error>>,
+    _f: std::marker::PhantomData<&'f ()>,
+}
+
+/// `rb_hash_foreach`'s callback for [`RubySource::for_each`].
+///
+/// # Safety
+/// `arg` must point to a live `Each`; called by `rb_hash_foreach` with the GVL held.
+unsafe extern "C" fn each_entry(key: VALUE, value: VALUE, arg: VALUE) -> c_int {
+    // SAFETY: `arg` is the `Each` that `for_each` keeps alive for the whole iteration.
+    let each = unsafe { &mut *(arg as *mut Each<'_, '_>) };
+    let outcome = (|| {
+        // SAFETY: `key` and `value` are live objects handed over by rb_hash_foreach.
+        let key = unsafe { key_of(key) }?;
+        // SAFETY: as above.
+        let value = unsafe { value_of(value) }?;
+        (each.visit)(key, value)
+    })();
+    match outcome {
+        Ok(()) => rb_sys::st_retval::ST_CONTINUE as c_int,
+        Err(failure) => {
+            each.failure = Some(failure);
+            rb_sys::st_retval::ST_STOP as c_int
+        }
+    }
+}
+
+/// The key of an entry: a String (exactly), read in place.
+///
+/// # Safety
+/// `key` must be a live object; the GVL must be held.
+unsafe fn key_of<'a>(key: VALUE) -> Result<Key<'a>, Failure<Error>> {
+    // SAFETY: `key` is live; the type check reads its flags, `rb_obj_class` its class.
+    let string = unsafe {
+        rb_sys::RB_TYPE_P(key, T::RUBY_T_STRING) && rb_sys::rb_obj_class(key) == rb_sys::rb_cString
+    };
+    if !string {
+        let shown = describe_raw(key).map_err(Failure::Source)?;
+        return Err(Failure::Bad(karafka_native_core::decorator::BadInput {
+            kind: BadKind::Type,
+            message: format!("statistics keys must be Strings, got {shown}"),
+        }));
+    }
+    // SAFETY: `key` is a String; its bytes stay in place while no Ruby runs (the walk runs
+    // none: Hash keys are frozen, and nothing is allocated before the bytes are read).
+    let bytes = unsafe {
+        std::slice::from_raw_parts(
+            rb_sys::RSTRING_PTR(key) as *const u8,
+            rb_sys::RSTRING_LEN(key) as usize,
+        )
+    };
+    Ok(Key {
+        bytes,
+        identity: key as usize,
+    })
+}
+
+/// The value of an entry, classified without calling Ruby.
+///
+/// # Safety
+/// `value` must be a live object; the GVL must be held.
+unsafe fn value_of<'a>(value: VALUE) -> Result<In<'a, VALUE>, Failure<Error>> {
+    if rb_sys::FIXNUM_P(value) {
+        // SAFETY: a Fixnum.
+        return Ok(In::Int(unsafe { rb_sys::FIX2LONG(value) } as i64));
+    }
+    if rb_sys::NIL_P(value) {
+        return Ok(In::Nil);
+    }
+    if value == rb_sys::Qfalse as VALUE {
+        return Ok(In::False);
+    }
+    // SAFETY: `value` is live; these read its tag or flags only.
+    unsafe {
+        if rb_sys::RB_FLOAT_TYPE_P(value) {
+            return Ok(In::Float(rb_sys::rb_float_value(value)));
+        }
+        if rb_sys::SPECIAL_CONST_P(value) {
+            return Ok(In::Other(value));
+        }
+        match rb_sys::RB_BUILTIN_TYPE(value) {
+            T::RUBY_T_HASH => Ok(In::Map(value)),
+            T::RUBY_T_STRING => Ok(In::Str(std::slice::from_raw_parts(
+                rb_sys::RSTRING_PTR(value) as *const u8,
+                rb_sys::RSTRING_LEN(value) as usize,
+            ))),
+            T::RUBY_T_BIGNUM => bignum(value),
+            _ if rb_sys::rb_obj_is_kind_of(value, rb_sys::rb_cNumeric)
+                == rb_sys::Qtrue as VALUE =>
+            {
+                let shown = describe_raw(value).map_err(Failure::Source)?;
+                Err(Failure::Bad(karafka_native_core::decorator::BadInput {
+                    kind: BadKind::Type,
+                    message: format!(
+                        "statistics value {shown} is a Numeric the native decorator does not \
+                         take (only Integer and Float)"
+                    ),
+                }))
+            }
+            _ => Ok(In::Other(value)),
+        }
+    }
+}
+
+/// A Bignum within 64 bits, else a `RangeError`-kind failure naming it.
+fn bignum<'a>(value: VALUE) -> Result<In<'a, VALUE>, Failure<Error>> {
+    let mut out: i64 = 0;
+    let out_ptr = &mut out as *mut i64;
+    // SAFETY: `rb_big2ll` may raise RangeError; `protect` turns that into `Err`.
+    let converted = magnus::rb_sys::protect(|| {
+        // SAFETY: `value` is a live Bignum; `out_ptr` points to a local of this frame.
+        unsafe { *out_ptr = rb_sys::rb_big2ll(value) as i64 };
+        rb_sys::Qnil as VALUE
+    });
+    match converted {
+        Ok(_) => Ok(In::Int(out)),
+        Err(error) if error.is_kind_of(Ruby::get().expect("GVL held").exception_range_error()) => {
+            let shown = describe_raw(value).map_err(Failure::Source)?;
+            Err(Failure::Bad(karafka_native_core::decorator::BadInput {
+                kind: BadKind::Range,
+                message: format!("statistics value {shown} is beyond 64 bits"),
+            }))
+        }
+        Err(error) => Err(Failure::Source(error)),
+    }
+}
+
+/// `value.inspect` (shortened) and its class, for messages. `inspect` runs inside `protect`,
+/// so an exception or an interrupt comes back as `Err`, unchanged.
+fn describe_raw(value: VALUE) -> Result<String, Error> {
+    // SAFETY: `rb_inspect` may run any Ruby code; `protect` catches every non-local exit.
+    let shown = magnus::rb_sys::protect(|| unsafe { rb_sys::rb_inspect(value) })?;
+    // SAFETY: `rb_inspect` returned a live String, on this frame (the stack keeps it alive).
+    let shown = RString::from_value(unsafe { Value::from_raw(shown) });
+    // SAFETY: the String's bytes are copied out at once; no Ruby runs meanwhile.
+    let mut text = shown
+        .map(|s| String::from_utf8_lossy(unsafe { s.as_slice() }).into_owned())
+        .unwrap_or_default();
+    if text.chars().count() > MAX_SHOWN {
+        text = text.chars().take(MAX_SHOWN).collect::<String>() + "...";
+    }
+    // SAFETY: the class name is copied into the String at once.
+    let class = unsafe { Value::from_raw(value).classname() }.into_owned();
+    Ok(format!("{text} ({class})"))
+}
+
+impl Source for RubySource {
+    type Node = VALUE;
+    type Error = Error;
+
+    fn for_each(
+        &self,
+        node: VALUE,
+        visit: &mut Visit<'_, VALUE, Error>,
+    ) -> Result<(), Failure<Error>> {
+        let mut each = Each {
+            visit,
+            failure: None,
+            _f: std::marker::PhantomData,
+        };
+        // SAFETY: `node` is a live Hash (checked by the caller or by `value_of`); `each` lives
+        // on this frame for the whole iteration; the callback runs no Ruby that could modify
+        // the Hash but `inspect` for a message, inside `protect`, after which it stops.
+        unsafe {
+            rb_sys::rb_hash_foreach(
+                node,
+                Some(each_entry),
+                &mut each as *mut Each<'_, '_> as VALUE,
+            );
+        }
+        match each.failure {
+            Some(failure) => Err(failure),
+            None => Ok(()),
+        }
+    }
+
+    fn lookup(
+        &self,
+        node: VALUE,
+        key: KeyId,
+        _bytes: &[u8],
+    ) -> Result<Option<In<'_, VALUE>>, Failure<Error>> {
+        let Some(&string) = self.keys.get(key as usize).filter(|&&s| s != 0) else {
+            return Ok(None);
+        };
+        // SAFETY: `rb_hash_lookup2` hashes and compares a plain frozen String key in C; only a
+        // redefined `String#eql?` could run Ruby, and `protect` catches whatever it raises.
+        let found = magnus::rb_sys::protect(|| unsafe {
+            rb_sys::rb_hash_lookup2(node, string, rb_sys::Qundef as VALUE)
+        })
+        .map_err(Failure::Source)?;
+        if found == rb_sys::Qundef as VALUE {
+            return Ok(None);
+        }
+        // SAFETY: `found` is a live value of the Hash, on this frame.
+        unsafe { value_of(found) }.map(Some)
+    }
+
+    fn is_frozen(&self, node: VALUE) -> bool {
+        // SAFETY: `node` is a live Hash.
+        unsafe { rb_sys::rb_obj_frozen_p(node) == rb_sys::Qtrue as VALUE }
+    }
+
+    fn identity(&self, node: VALUE) -> usize {
+        node as usize
+    }
+
+    fn describe(&self, value: In<'_, VALUE>) -> Result<String, Error> {
+        Ok(match value {
+            In::Map(v) | In::Other(v) => describe_raw(v)?,
+            In::Str(s) => format!("{:?} (String)", String::from_utf8_lossy(s)),
+            In::Int(i) => format!("{i} (Integer)"),
+            In::Float(f) => format!("{f:?} (Float)"),
+            In::Nil => "nil (NilClass)".into(),
+            In::False => "false (FalseClass)".into(),
+        })
+    }
+}
+
+/// A Ruby number for `value`.
+fn number(value: Num) -> VALUE {
+    match value {
+        // SAFETY: allocates at most a Bignum; called with the GVL held.
+        Num::Int(i) => unsafe { rb_sys::rb_ll2inum(i) },
+        // SAFETY: as above (a flonum or a heap Float).
+        Num::Float(f) => unsafe { rb_sys::rb_float_new(f) },
+    }
+}
+
+/// What crosses into [`apply_entry`].
+struct Apply<'a> {
+    plan: &'a Plan,
+    strings: &'a [VALUE],
+    node: u32,
+    next: usize,
+    index: u32,
+}
+
+/// Performs the plan of map `node` on `hash`: nested maps first (found by position), then its
+/// own writes. Frames here own nothing that needs dropping, so a non-local exit (say
+/// `NoMemoryError` while allocating a number) that `protect` catches above skips no drop.
+fn apply_node(plan: &Plan, strings: &[VALUE], node: u32, hash: VALUE) {
+    let links = plan.links(node);
+    let by_key = links.iter().position(|l| l.index == Link::BY_KEY);
+    for link in &links[by_key.unwrap_or(links.len())..] {
+        // SAFETY: `hash` is a live Hash and the key a frozen String kept by the cache; this runs
+        // inside `protect` (see `decorate`), which catches any non-local exit.
+        let child = unsafe {
+            rb_sys::rb_hash_lookup2(hash, strings[link.key as usize], rb_sys::Qundef as VALUE)
+        };
+        if child != rb_sys::Qundef as VALUE {
+            apply_node(plan, strings, link.node, child);
+        }
+    }
+    if by_key != Some(0) && !links.is_empty() {
+        let mut apply = Apply {
+            plan,
+            strings,
+            node,
+            next: 0,
+            index: 0,
+        };
+        // SAFETY: `hash` is a live Hash met by the read pass; `apply` lives on this frame for
+        // the whole iteration; the callback only writes into nested Hashes, never this one.
+        unsafe {
+            rb_sys::rb_hash_foreach(
+                hash,
+                Some(apply_entry),
+                &mut apply as *mut Apply<'_> as VALUE,
+            );
+        }
+    }
+    for write in plan.writes(node) {
+        let value = number(write.value);
+        // SAFETY: `hash` is a live, unfrozen Hash (checked by the read pass) that is not being
+        // iterated; the key is a frozen String kept by the cache, so it is stored as is.
+        unsafe { rb_sys::rb_hash_aset(hash, strings[write.key as usize], value) };
+    }
+}
+
+/// `rb_hash_foreach`'s callback for [`apply_node`].
+///
+/// # Safety
+/// `arg` must point to a live `Apply`; called by `rb_hash_foreach` with the GVL held.
+unsafe extern "C" fn apply_entry(_key: VALUE, value: VALUE, arg: VALUE) -> c_int {
+    // SAFETY: `arg` is the `Apply` that `apply_node` keeps alive for the whole iteration.
+    let apply = unsafe { &mut *(arg as *mut Apply<'_>) };
+    let all = apply.plan.links(apply.node);
+    let positional = all.iter().position(|l| l.index == Link::BY_KEY);
+    let links = &all[..positional.unwrap_or(all.len())];
+    if links[apply.next].index == apply.index {
+        apply_node(apply.plan, apply.strings, links[apply.next].node, value);
+        apply.next += 1;
+    }
+    apply.index += 1;
+    if apply.next == links.len() {
+        rb_sys::st_retval::ST_STOP as c_int
+    } else {
+        rb_sys::st_retval::ST_CONTINUE as c_int
+    }
+}
+
+/// Maps bad input to the Ruby exception of its kind.
+fn bad_input(ruby: &Ruby, kind: BadKind, message: String) -> Error {
+    let class = match kind {
+        BadKind::Type => ruby.exception_type_error(),
+        BadKind::Argument => ruby.exception_arg_error(),
+        BadKind::Frozen => ruby.exception_frozen_error(),
+        BadKind::Range => ruby.exception_range_error(),
+    };
+    Error::new(class, message)
+}
+
+/// The Strings of an Array of key names (each must be a String).
+fn key_names(ruby: &Ruby, what: &str, names: RArray) -> Result<Vec<Vec<u8>>, Error> {
+    let mut out = Vec::with_capacity(names.len());
+    for i in 0..names.len() {
+        let name: Value = names.entry(i as isize)?;
+        match RString::from_value(name) {
+            // SAFETY: the bytes are copied at once.
+            Some(s) => out.push(unsafe { s.as_slice() }.to_vec()),
+            None => {
+                return Err(Error::new(
+                    ruby.exception_type_error(),
+                    format!(
+                        "{what} must be Strings, got {}",
+                        describe_raw(name.as_raw())?
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl StatisticsDecoratorCore {
+    /// `new(excluded_keys, only_keys, now_ms)`
+    fn new(ruby: &Ruby, excluded: RArray, only: RArray, now_ms: Integer) -> Result<Self, Error> {
+        let excluded = key_names(ruby, "excluded_keys", excluded)?;
+        let only = key_names(ruby, "only_keys", only)?;
+        let excluded: Vec<&[u8]> = excluded.iter().map(Vec::as_slice).collect();
+        let only: Vec<&[u8]> = only.iter().map(Vec::as_slice).collect();
+        let decorator = Decorator::new(&excluded, &only, now_ms.to_i64()?);
+        let memory = decorator.memory();
+        Ok(Self {
+            state: Mutex::new(Some(Box::new(decorator))),
+            strings: Mutex::new(Vec::new()),
+            health: Mutex::new(None),
+            memory: AtomicUsize::new(memory),
+        })
+    }
+
+    /// `call(statistics, now_ms)`: decorates `statistics` in place and returns it frozen.
+    fn call(
+        ruby: &Ruby,
+        rb_self: &Self,
+        statistics: Value,
+        now_ms: Integer,
+    ) -> Result<Value, Error> {
+        let now_ms = now_ms.to_i64()?;
+        let Some(hash) = RHash::from_value(statistics) else {
+            return Err(Error::new(
+                ruby.exception_type_error(),
+                format!(
+                    "statistics must be a Hash, got {}",
+                    describe_raw(statistics.as_raw())?
+                ),
+            ));
+        };
+        let root = hash.as_raw();
+        let Some(mut decorator) = rb_self.state.lock().take() else {
+            return Err(Error::new(
+                ruby.exception_runtime_error(),
+                "Karafka::Native::StatisticsDecorator#call is already running (another thread, \
+                 or an inspect it called, is inside it)",
+            ));
+        };
+        let outcome = Self::decorate(ruby, rb_self, &mut decorator, root, now_ms);
+        *rb_self.state.lock() = Some(decorator);
+        outcome.map(|()| statistics)
+    }
+
+    fn decorate(
+        ruby: &Ruby,
+        rb_self: &Self,
+        decorator: &mut Decorator,
+        root: VALUE,
+        now_ms: i64,
+    ) -> Result<(), Error> {
+        // The keys looked up directly, created on first use; each String goes into the cache
+        // (marked from then on) before anything else is allocated.
+        for key in decorator.lookup_keys() {
+            rb_self.cache_string(ruby, decorator, key);
+        }
+        // The frozen key Strings, as raw values: each is kept (marked, so pinned) by the cache
+        // for the object's life (entries are never removed), so the copy stays valid.
+        let source = RubySource {
+            keys: rb_self
+                .strings
+                .lock()
+                .iter()
+                .map(|s| s.map_or(0, |s| ruby.get_inner(s).as_raw()))
+                .collect(),
+        };
+        let prepared = match decorator.prepare(&source, root, now_ms) {
+            Ok(prepared) => prepared,
+            Err(Failure::Bad(bad)) => return Err(bad_input(ruby, bad.kind, bad.message)),
+            Err(Failure::Source(error)) => return Err(error),
+        };
+        let mut strings = source.keys;
+        strings.resize(decorator.key_count(), 0);
+        for write in prepared.plan().all_writes() {
+            let slot = write.key as usize;
+            if strings[slot] == 0 {
+                strings[slot] = rb_self.cache_string(ruby, decorator, write.key);
+            }
+        }
+        let plan = prepared.plan();
+        let applied = magnus::rb_sys::protect(|| {
+            if let Some(node) = plan.root() {
+                apply_node(plan, &strings, node, root);
+            }
+            // SAFETY: `root` is a live Hash.
+            unsafe { rb_sys::rb_obj_freeze(root) }
+        });
+        match applied {
+            Ok(_) => {
+                let health = prepared.health_snapshot();
+                decorator.commit(prepared);
+                rb_self.memory.store(decorator.memory(), Ordering::Relaxed);
+                *rb_self.health.lock() = Some(health);
+                Ok(())
+            }
+            Err(error) => {
+                decorator.discard(prepared);
+                Err(error)
+            }
+        }
+    }
+
+    /// The cached frozen String of key `key`, created (and cached at once, so marked before
+    /// anything else is allocated) when missing.
+    fn cache_string(&self, ruby: &Ruby, decorator: &Decorator, key: KeyId) -> VALUE {
+        let slot = key as usize;
+        if let Some(Some(known)) = self.strings.lock().get(slot) {
+            return ruby.get_inner(*known).as_raw();
+        }
+        let string = ruby.enc_str_new(decorator.key_bytes(key), ruby.utf8_encoding());
+        string.freeze();
+        let mut cache = self.strings.lock();
+        if cache.len() <= slot {
+            cache.resize(slot + 1, None);
+        }
+        cache[slot] = Some(Opaque::from(string));
+        string.as_raw()
+    }
+
+    /// `health`: the connection-health fields of the last emission, shaped as librdkafka's
+    /// statistics (`{"cgrp" => {...}, "brokers" => {"*" => {"stateage" => min}}}`, frozen), or
+    /// nil before the first.
+    fn health(ruby: &Ruby, rb_self: &Self) -> Result<Option<RHash>, Error> {
+        let Some(health) = rb_self.health.lock().clone() else {
+            return Ok(None);
+        };
+        let out = ruby.hash_new();
+        let cgrp = ruby.hash_new();
+        if let Some(state) = health.cgrp_state {
+            cgrp.aset("state", state)?;
+        }
+        if let Some(join_state) = health.join_state {
+            cgrp.aset("join_state", join_state)?;
+        }
+        if let Some(age) = health.stateage_ms {
+            cgrp.aset("stateage", age)?;
+        }
+        if let Some(age) = health.rebalance_age_ms {
+            cgrp.aset("rebalance_age", age)?;
+        }
+        if !cgrp.is_empty() {
+            cgrp.freeze();
+            out.aset("cgrp", cgrp)?;
+        }
+        if let Some(age) = health.broker_stateage_us {
+            let broker = ruby.hash_new();
+            broker.aset("stateage", age)?;
+            broker.freeze();
+            let brokers = ruby.hash_new();
+            brokers.aset("*", broker)?;
+            brokers.freeze();
+            out.aset("brokers", brokers)?;
+        }
+        out.freeze();
+        Ok(Some(out))
+    }
+
+    /// `kept_counts`: `[maps, entries]` kept from the previous emission.
+    fn kept_counts(&self) -> (usize, usize) {
+        match self.state.lock().as_ref() {
+            Some(decorator) => decorator.kept().counts(),
+            None => (0, 0),
+        }
+    }
+
+    /// `kept_bytes`: bytes of native memory kept between emissions.
+    fn kept_bytes(&self) -> usize {
+        self.memory.load(Ordering::Relaxed)
+    }
+
+    /// Defines the class under `namespace`.
+    pub fn define(ruby: &Ruby, namespace: RModule) -> Result<(), Error> {
+        let class = namespace.define_class("StatisticsDecoratorCore", ruby.class_object())?;
+        class.define_singleton_method("new", function!(StatisticsDecoratorCore::new, 3))?;
+        class.define_method("call", method!(StatisticsDecoratorCore::call, 2))?;
+        class.define_method("health", method!(StatisticsDecoratorCore::health, 0))?;
+        class.define_method(
+            "kept_counts",
+            method!(StatisticsDecoratorCore::kept_counts, 0),
+        )?;
+        class.define_method(
+            "kept_bytes",
+            method!(StatisticsDecoratorCore::kept_bytes, 0),
+        )?;
+        Ok(())
+    }
+}
