@@ -86,7 +86,7 @@ module Rubies
   def start(mode, minor)
     log = File.join(ROOT, "tmp", "#{mode}-#{tag(minor)}.log")
     pid = Process.spawn(MODES.fetch(mode), *rspec(minor, mode), chdir: ROOT, out: log,
-                                                          err: %i[child out])
+                                                                err: %i[child out])
     [minor, pid, log]
   end
 end
