@@ -1,8 +1,9 @@
 # frozen_string_literal: true
 
 # `rake bench`: the native tracker against the pure-Ruby baseline, in one process, alternating,
-# medians of several rounds. Writes bench/results.md, tmp/bench.json and
-# bench/current_latency.png. Settings: see bench/support/settings.rb.
+# medians of several rounds. Writes tmp/bench/results.md, tmp/bench.json and
+# tmp/bench/current_latency.png (bench/ with BENCH_RECORD=1).
+# Settings: see bench/support/settings.rb.
 #
 #   ruby -Ilib bench/run.rb
 
@@ -44,9 +45,17 @@ module KarafkaNativeBench
     private
 
     def publish(rows, report)
-      report.write(markdown_path: path("bench/results.md"), json_path: path("tmp/bench.json"))
-      plotted = Plot.new(rows).write(path("bench/current_latency.png"))
+      report.write(markdown_path: path(output("results.md")), json_path: path("tmp/bench.json"))
+      plotted = Plot.new(rows).write(path(output("current_latency.png")))
       @out.puts("", report.terminal, "", written(plotted))
+    end
+
+    # Where a report file goes: tmp/bench/ (outside the tracked tree), or bench/ with
+    # BENCH_RECORD=1 (to record the results the README links).
+    # @param name [String]
+    # @return [String] the path, relative to the repository
+    def output(name)
+      ENV["BENCH_RECORD"] == "1" ? File.join("bench", name) : File.join("tmp/bench", name)
     end
 
     def check_native
@@ -65,8 +74,8 @@ module KarafkaNativeBench
     end
 
     def written(plotted)
-      files = ["bench/results.md", "tmp/bench.json"]
-      files << "bench/current_latency.png" if plotted
+      files = [output("results.md"), "tmp/bench.json"]
+      files << output("current_latency.png") if plotted
       "Wrote #{files.join(", ")}."
     end
 

@@ -5,7 +5,8 @@
 # decorator, side by side in one process, on librdkafka statistics scaled from the captured
 # fixtures to 2,000 and 5,000 partitions (10 brokers, 20 topics). Per emission: the time to
 # decorate (GVL held throughout, for every contender), next to JSON.parse of the same emission;
-# and the memory each keeps between emissions. Writes bench/statistics_results.md.
+# and the memory each keeps between emissions. Writes tmp/bench/statistics_results.md
+# (bench/ with BENCH_RECORD=1).
 #
 #   ruby -Ilib bench/statistics.rb
 #
@@ -16,6 +17,7 @@ require "json"
 require "objspace"
 require "etc"
 require "karafka/native"
+require "fileutils"
 require_relative "support/statistics_scaler"
 require_relative "../spec/support/reference_statistics_decorator"
 require_relative "../spec/support/karafka_core_decorator"
@@ -29,8 +31,13 @@ module KarafkaNativeBench
       consumer_lag consumer_lag_stored committed_offset stored_offset hi_offset ls_offset
     ].freeze
 
-    # Where the report goes.
-    RESULTS = File.expand_path("statistics_results.md", __dir__)
+    # Where the report goes: tmp/bench/ (outside the tracked tree), or bench/ with
+    # BENCH_RECORD=1.
+    RESULTS = if ENV["BENCH_RECORD"] == "1"
+                File.expand_path("statistics_results.md", __dir__)
+              else
+                File.expand_path("../tmp/bench/statistics_results.md", __dir__)
+              end
 
     def initialize(env = ENV, out: $stdout)
       @sizes = env.fetch("BENCH_STATS_SIZES", "2000,5000").split(",").map { |s| Integer(s) }
@@ -155,6 +162,7 @@ module KarafkaNativeBench
     def report
       lines = table
       @out.puts "", *lines
+      FileUtils.mkdir_p(File.dirname(RESULTS))
       File.write(RESULTS, <<~MD)
         # Statistics decorator benchmark
 
