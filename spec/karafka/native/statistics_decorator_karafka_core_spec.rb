@@ -4,7 +4,7 @@
 # karafka-core checkout that KARAFKA_CORE_SRC names (karafka-core is not vendored: without it
 # this spec is skipped with a message).
 RSpec.describe Karafka::Native::StatisticsDecorator, "against karafka-core's own decorator" do
-  sequences = GC_STRESS ? 25 : 400
+  sequences = GC_STRESS ? 5 : 400
 
   it "gives karafka-core's output for #{sequences} random emission sequences" do
     core = KarafkaCoreDecorator.klass
