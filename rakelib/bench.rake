@@ -7,9 +7,7 @@ BENCH_ROOT = File.expand_path("..", __dir__)
 
 desc "Native tracker vs pure-Ruby baseline: prints a table, writes tmp/bench/results.md, " \
      "tmp/bench.json and tmp/bench/current_latency.png (bench/ with BENCH_RECORD=1)"
-task :bench do
-  # Compile first when the project knows how (the Rakefile's rake-compiler task).
-  Rake::Task["compile"].invoke if Rake::Task.task_defined?("compile")
+task bench: :compile do
   # Measure a copy of lib/, so that a rebuild during the run cannot change the library under it.
   lib = File.join(BENCH_ROOT, "tmp/bench/lib")
   rm_rf lib

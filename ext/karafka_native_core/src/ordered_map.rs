@@ -164,19 +164,6 @@ impl<K: Clone + Eq + Hash, V: Clone> OrderedMap<K, V> {
         self.entries.values().map(|(key, _)| key)
     }
 
-    /// Entries in order, oldest first, each with its sequence number (its position: sequence
-    /// numbers ascend in the map's order; a key keeps its number until it is moved or removed).
-    pub fn iter_seq(&self) -> impl Iterator<Item = (u64, &K, &V)> + '_ {
-        self.entries
-            .iter()
-            .map(|(seq, (key, value))| (*seq, key, value))
-    }
-
-    /// The sequence number of the last entry, `None` when empty.
-    pub fn last_seq(&self) -> Option<u64> {
-        self.entries.get_max().map(|(seq, _)| *seq)
-    }
-
     /// What changed from `self` to `other`, by sequence number, ascending. Cheap when `other`
     /// was derived from `self` (or the other way round) by a few changes: shared subtrees are
     /// skipped without being walked. Entries compare with `==`, so `Arc` values that point to
@@ -184,7 +171,7 @@ impl<K: Clone + Eq + Hash, V: Clone> OrderedMap<K, V> {
     ///
     /// Sequence numbers are only comparable between maps of one lineage: a map started afresh
     /// (e.g. `OrderedMap::default()`) numbers from 0 again, which shows as [`SeqDiff::Updated`]
-    /// entries whose keys differ and as additions below `self.last_seq()`.
+    /// entries whose keys differ and as additions below `self`'s last sequence number.
     pub fn diff<'a>(&'a self, other: &'a Self) -> impl Iterator<Item = SeqDiff<'a, K, V>> + 'a
     where
         K: PartialEq,
@@ -251,18 +238,6 @@ mod tests {
         assert_eq!(keys(&map), ["b", "a", "c"]);
         assert_eq!(map.len(), 3);
         assert_eq!(map.pop_first(), Some(("b", 2)));
-    }
-
-    #[test]
-    fn iter_seq_and_last_seq_follow_the_order() {
-        let mut map = OrderedMap::default();
-        assert_eq!(map.last_seq(), None);
-        map.insert_last("a", 1);
-        map.insert_last("b", 2);
-        map.insert_last("a", 3);
-        let entries: Vec<_> = map.iter_seq().map(|(s, k, v)| (s, *k, *v)).collect();
-        assert_eq!(entries, [(1, "b", 2), (2, "a", 3)]);
-        assert_eq!(map.last_seq(), Some(2));
     }
 
     #[test]
