@@ -6,8 +6,8 @@ require "rbconfig"
 require "singleton"
 
 # Doubles of the parts of Karafka that karafka-native's integration touches, following Karafka's
-# interfaces as /work/shared/karafka-contract.md describes them (the karafka gem cannot be
-# installed in CI). Keep every double here, in one place, so that they can be held against the
+# interfaces in its versions 2.4.16 and 2.5.0 to 2.6.1 (the karafka gem cannot be installed in
+# CI). Keep every double here, in one place, so that they can be held against the
 # real thing.
 #
 # Loading this file defines only the `KarafkaDoubles` namespace. The fake `Karafka::...`
