@@ -3,13 +3,15 @@
 # The entry point, `require "karafka/native"`, in fresh processes (see KarafkaDoubles.run and
 # spec/scripts/): what it loads, and Karafka served end to end.
 RSpec.describe Karafka::Native, :subprocess do
-  it "defines its test hooks only when the test switch is set" do
-    hooks = lambda { |testing|
-      KarafkaDoubles.run("testing_hooks", env: { "KARAFKA_NATIVE_TESTING" => testing }).data
-    }
+  # @param testing [String, nil] KARAFKA_NATIVE_TESTING
+  # @return [Hash] what spec/scripts/testing_hooks.rb emits with it
+  def testing_hooks(testing)
+    KarafkaDoubles.run("testing_hooks", env: { "KARAFKA_NATIVE_TESTING" => testing }).data
+  end
 
-    expect(hooks.call(nil)).to eq("testing" => nil)
-    expect(hooks.call("1")).to eq("testing" => "constant")
+  it "defines its test hooks only when the test switch is set" do
+    expect(testing_hooks(nil)).to eq("testing" => nil)
+    expect(testing_hooks("1")).to eq("testing" => "constant")
   end
 
   it "loads the native classes with their documentation files" do
