@@ -8,12 +8,13 @@ require_relative "native_lock"
 
 # Doubles of the parts of Karafka that karafka-native's integration touches, following Karafka's
 # interfaces in its versions 2.4.16 and 2.5.0 to 2.6.1 (the karafka gem cannot be installed in
-# CI). Keep every double here, in one place, so that they can be held against the
-# real thing.
+# CI). Keep every double here and in spec/doubles/ (the fake Karafka), in one place, so that
+# they can be held against the real thing.
 #
-# Loading this file defines only the `KarafkaDoubles` namespace. The fake `Karafka::...`
-# constants are defined by `require "karafka"` in the subprocess scripts of spec/scripts (see
-# {KarafkaDoubles.run}, spec/doubles/karafka.rb), so every process gets a clean VM.
+# Loading this file defines only the `KarafkaDoubles` namespace (and the helpers it requires,
+# which the subprocess scripts use too). The fake `Karafka::...` constants are defined by
+# `require "karafka"` in the subprocess scripts of spec/scripts (see {KarafkaDoubles.run},
+# spec/doubles/karafka.rb), so every process gets a clean VM.
 module KarafkaDoubles
   # Raised by {Topics#find} on a miss (Karafka raises `Karafka::Errors::TopicNotFoundError`,
   # which the fake Karafka aliases to this)
