@@ -3,16 +3,18 @@
 require "json"
 require "open3"
 require "rbconfig"
-require "singleton"
+require_relative "child_process"
+require_relative "native_lock"
 
 # Doubles of the parts of Karafka that karafka-native's integration touches, following Karafka's
-# interfaces as /work/shared/karafka-contract.md describes them (the karafka gem cannot be
-# installed in CI). Keep every double here, in one place, so that they can be held against the
-# real thing.
+# interfaces in its versions 2.4.16 and 2.5.0 to 2.6.1 (the karafka gem cannot be installed in
+# CI). Keep every double here and in spec/doubles/ (the fake Karafka), in one place, so that
+# they can be held against the real thing.
 #
-# Loading this file defines only the `KarafkaDoubles` namespace. The fake `Karafka::...`
-# constants are defined by {KarafkaDoubles.define_karafka!}, which is meant for subprocesses
-# (see {KarafkaDoubles.run}), so every process gets a clean VM.
+# Loading this file defines only the `KarafkaDoubles` namespace (and the helpers it requires,
+# which the subprocess scripts use too). The fake `Karafka::...` constants are defined by
+# `require "karafka"` in the subprocess scripts of spec/scripts (see {KarafkaDoubles.run},
+# spec/doubles/karafka.rb), so every process gets a clean VM.
 module KarafkaDoubles
   # Raised by {Topics#find} on a miss (Karafka raises `Karafka::Errors::TopicNotFoundError`,
   # which the fake Karafka aliases to this)
@@ -274,190 +276,20 @@ module KarafkaDoubles
     end
   end
 
-  # The fake Karafka: tracker class, `Karafka::App.assignments`, `Karafka.monitor`,
-  # `Karafka::Setup::Config.setup`
-  module FakeKarafka # rubocop:disable Metrics/ModuleLength -- Ruby source in a heredoc
-    # What each Karafka version's tracker offers, as the contract states it
-    VERSIONS = {
-      "2.4.16" => { events_poll: false, inspect: false, generations: false },
-      "2.5.0" => { events_poll: false, inspect: false, generations: false },
-      "2.5.9" => { events_poll: true, inspect: true, generations: false },
-      "2.6.1" => { events_poll: true, inspect: true, generations: true }
-    }.freeze
+  # Karafka versions the fake Karafka (spec/doubles/karafka.rb) can play, with what each
+  # version's tracker offers
+  VERSIONS = {
+    "2.4.16" => { events_poll: false, inspect: false, generations: false },
+    "2.5.0" => { events_poll: false, inspect: false, generations: false },
+    "2.5.9" => { events_poll: true, inspect: true, generations: false },
+    "2.6.1" => { events_poll: true, inspect: true, generations: true }
+  }.freeze
 
-    # Source of the fake Karafka: one `class ... end` body, as Zeitwerk loads Karafka's tracker,
-    # with the version's features chosen inside it. Behaves as the contract describes Karafka's
-    # own tracker (partitions appended then sorted; revoke drops emptied topics; reset by the
-    # topic's subscription group id; generations bounded, least recently assigned evicted).
-    SOURCE = <<~'RUBY'
-      module Karafka
-        VERSION = KarafkaDoubles::FakeKarafka.version
+  # The subprocess scripts
+  SCRIPTS = File.expand_path("../scripts", __dir__)
 
-        module Errors
-          TopicNotFoundError = KarafkaDoubles::TopicNotFoundError
-        end
-
-        class << self
-          def monitor
-            @monitor ||= KarafkaDoubles::Monitor.new
-          end
-        end
-
-        module Instrumentation
-          class AssignmentsTracker
-            include Singleton
-
-            FEATURES = KarafkaDoubles::FakeKarafka::VERSIONS.fetch(Karafka::VERSION)
-
-            GENERATIONS_TOPICS_LIMIT = 100_000 if FEATURES[:generations]
-
-            if FEATURES[:generations]
-              class << self
-                def current
-                  instance.current
-                end
-
-                def generations
-                  instance.generations
-                end
-
-                def generation(topic, partition)
-                  instance.generation(topic, partition)
-                end
-              end
-            end
-
-            def initialize
-              @mutex = Mutex.new
-              @assignments = Hash.new { |hash, topic| hash[topic] = [] }
-              @generations = Hash.new { |hash, topic| hash[topic] = {} }
-            end
-
-            def current
-              @mutex.synchronize do
-                @assignments.to_h { |topic, partitions| [topic, partitions.dup.freeze] }
-              end.freeze
-            end
-
-            if FEATURES[:generations]
-              def generations
-                @mutex.synchronize do
-                  @generations.to_h { |topic, partitions| [topic, partitions.dup.freeze] }
-                end.freeze
-              end
-
-              def generation(topic, partition)
-                @mutex.synchronize { @generations.fetch(topic, {}).fetch(partition, 0) }
-              end
-            end
-
-            def clear
-              @mutex.synchronize do
-                @assignments.clear
-                @generations.clear
-              end
-            end
-
-            if FEATURES[:inspect]
-              def inspect
-                return "#<#{self.class.name} busy>" unless @mutex.try_lock
-
-                begin
-                  "#<#{self.class.name} assignments=" \
-                    "#{@assignments.transform_keys(&:name).inspect}>"
-                ensure
-                  @mutex.unlock
-                end
-              end
-            end
-
-            def on_client_reset(event)
-              group_id = event[:subscription_group].id
-
-              @mutex.synchronize do
-                @assignments.reject! { |topic, _| topic.subscription_group.id == group_id }
-              end
-            end
-
-            if FEATURES[:events_poll]
-              def on_client_events_poll(event)
-                on_client_reset(event) if event[:caller].assignment_lost?
-              end
-            end
-
-            def on_rebalance_partitions_revoked(event)
-              topics = event[:subscription_group].topics
-
-              @mutex.synchronize do
-                event[:tpl].to_h.each do |name, partitions|
-                  topic = topics.find(name)
-                  @assignments[topic] -= partitions.map(&:partition)
-                  @assignments.delete(topic) if @assignments[topic].empty?
-                end
-              end
-            end
-
-            def on_rebalance_partitions_assigned(event)
-              topics = event[:subscription_group].topics
-
-              @mutex.synchronize do
-                event[:tpl].to_h.each do |name, partitions|
-                  topic = topics.find(name)
-                  numbers = partitions.map(&:partition)
-                  @assignments[topic] = (@assignments[topic] + numbers).sort
-
-                  next unless FEATURES[:generations]
-
-                  counts = @generations.delete(topic) || {}
-                  numbers.each { |number| counts[number] = counts.fetch(number, 0) + 1 }
-                  @generations[topic] = counts
-                end
-
-                if FEATURES[:generations]
-                  @generations.shift while @generations.size > GENERATIONS_TOPICS_LIMIT
-                end
-              end
-            end
-          end
-        end
-
-        class App
-          class << self
-            def assignments
-              Instrumentation::AssignmentsTracker.instance.current
-            end
-          end
-        end
-
-        module Setup
-          class Config
-            class << self
-              def setup
-                Karafka.monitor.subscribe(Instrumentation::AssignmentsTracker.instance)
-              end
-            end
-          end
-        end
-      end
-    RUBY
-
-    class << self
-      # @return [String, nil] version of the fake Karafka being defined
-      attr_reader :version
-
-      # @param version [String] one of {VERSIONS}
-      # @return [Module] `Karafka`
-      def define!(version)
-        @version = version
-        # A real `class ... end` body, so the integration's class hook sees it like Zeitwerk's
-        TOPLEVEL_BINDING.eval(SOURCE, __FILE__, __LINE__)
-        ::Karafka
-      end
-    end
-  end
-
-  # Karafka versions the fake Karafka can play
-  VERSIONS = FakeKarafka::VERSIONS
+  # The fake Karafka's load path: `require "karafka"` there loads it
+  FAKE_KARAFKA = File.expand_path("../doubles", __dir__)
 
   class << self
     # A Ruby callback that native code makes, or that runs amid a native change: compacts the
@@ -466,14 +298,6 @@ module KarafkaDoubles
     def callback!
       ::GcModes.callback! if defined?(::GcModes)
       nil
-    end
-
-    # Defines the fake Karafka. Meant for subprocesses only (see {.run}).
-    #
-    # @param version [String] one of {VERSIONS}
-    # @return [Module] `Karafka`
-    def define_karafka!(version: "2.5.9")
-      FakeKarafka.define!(version)
     end
 
     # @param id [String] subscription group id
@@ -507,54 +331,31 @@ module KarafkaDoubles
       as_object ? Event.new("rebalance", payload) : payload
     end
 
-    # Holds a native tracker's lock on another thread (with the compiled library's testing hook)
-    # while the block runs; returns false without running it when the hook is missing
+    # Runs a script of spec/scripts in a fresh Ruby with karafka-native's load path (see
+    # spec_helper), the fake Karafka's, this file and the scripts' prelude (`emit`)
     #
-    # @param tracker [Karafka::Native::AssignmentsTracker]
-    # @return [Object, false] what the block returns
-    def holding_native_lock(tracker)
-      return false unless defined?(::Karafka::Native::Testing)
-
-      holder = Thread.new { ::Karafka::Native::Testing.hold_lock(tracker, 60) }
-      Thread.pass until tracker.inspect.end_with?(" busy>") || !holder.alive?
-      raise "could not take the native lock" unless holder.alive?
-
-      yield
-    ensure
-      holder&.kill&.join
-    end
-
-    # Runs Ruby code in a fresh process with karafka-native's load path (spec_helper) and this
-    # file loaded
-    #
-    # @param code [String] Ruby code; whatever it `emit`s is returned in {Result#data}
+    # @param script [String] the script's name, without `.rb`
+    # @param args [Array<String>] its ARGV
+    # @param karafka [String, nil] the Karafka version `require "karafka"` plays (one of
+    #   {VERSIONS}; the fake's default when nil)
     # @param env [Hash{String => String, nil}] environment changes
-    # @return [Result]
+    # @return [Result] whatever the script `emit`s is in {Result#data}
     # @note GC.stress (KARAFKA_NATIVE_GC_STRESS) is paused meanwhile: the work happens in the
     #   child, which does not inherit it, and spawning under stress takes minutes
-    def run(code, env: {})
+    def run(script, *args, karafka: nil, env: {})
       stress = GC.stress
       GC.stress = false
       stdout, stderr, status = Open3.capture3(
-        { "KARAFKA_NATIVE" => nil }.merge(env),
-        RbConfig.ruby, *KARAFKA_NATIVE_LOAD_PATH.flat_map { |dir| ["-I", dir] }, "-r", __FILE__,
-        "-e", "#{PRELUDE}\n#{code}"
+        { "KARAFKA_NATIVE" => nil, "FAKE_KARAFKA_VERSION" => karafka }.merge(env),
+        RbConfig.ruby, *[*KARAFKA_NATIVE_LOAD_PATH, FAKE_KARAFKA].flat_map { |dir| ["-I", dir] },
+        "-r", __FILE__, "-r", File.join(SCRIPTS, "prelude.rb"),
+        File.join(SCRIPTS, "#{script}.rb"), *args
       )
       Result.new(stdout, stderr, status)
     ensure
       GC.stress = stress
     end
   end
-
-  # What the subprocess scripts start with: `emit(key, value)` collects JSON-able results
-  PRELUDE = <<~'RUBY'
-    $stdout.sync = true
-    EMITTED = {}
-    def emit(key, value)
-      EMITTED[key.to_s] = value
-    end
-    at_exit { $stdout.puts("KARAFKA_DOUBLES_RESULT=" + JSON.generate(EMITTED)) }
-  RUBY
 
   # Outcome of {KarafkaDoubles.run}
   Result = Struct.new(:stdout, :stderr, :status) do

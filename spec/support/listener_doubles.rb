@@ -1,9 +1,10 @@
 # frozen_string_literal: true
 
 # Doubles of the parts of OSS Karafka that {Karafka::Native::ConnectionManager} talks to,
-# following /work/shared/karafka-contract.md ("Connection management (OSS)"): listeners with
-# Karafka's one-way states, subscription groups with optional `multiplexing`, `Karafka::App`'s
-# state predicates and a monitor. No Karafka constant is defined.
+# following OSS Karafka's connection management (`Karafka::Connection::Manager`, the runner and
+# its listeners, as Karafka 2.4.16 to 2.6.1 define them): listeners with Karafka's one-way
+# states, subscription groups with optional `multiplexing`, `Karafka::App`'s state predicates
+# and a monitor. No Karafka constant is defined.
 module ListenerDoubles
   # Karafka's listener states, in order.
   STATES = %i[pending starting running quieting quiet stopping stopped].freeze

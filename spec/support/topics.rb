@@ -47,16 +47,10 @@ module TrackerHelpers
     raise RSpec::Expectations::ExpectationNotMetError, outcome.report unless outcome.success?
   end
 
-  # Waits until the block is true (polling), failing after `timeout` seconds.
-  def wait_until(timeout: HANG_GUARD)
-    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout
-    until yield
-      if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
-        raise "condition not met within #{timeout}s"
-      end
-
-      sleep 0.001
-    end
+  # Waits until the block is true (polling a state of another thread), failing after
+  # `timeout` seconds.
+  def wait_until(timeout: HANG_GUARD, &block)
+    Conditions.wait_until(timeout:, &block)
   end
 end
 

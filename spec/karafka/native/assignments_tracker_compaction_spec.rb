@@ -61,15 +61,15 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "in flight under compaction"
   it "keeps topics pinned while the change waits, without the GVL, for a held lock" do
     in_child!(timeout: TrackerHelpers::COMPACTION_GUARD) do
       GcModes.plain!
-      holder = Thread.new { testing.hold_lock(tracker, 60) }
-      wait_until { tracker.locked? }
       expected = Array.new(50) { |i| "wait-#{i}" }
-      writer = Thread.new do
-        tracker.assign("sg", expected.to_h { |name| [TestTopic.new(name), [0, 1]] })
+      writer = nil
+      NativeLock.hold(tracker) do
+        writer = Thread.new do
+          tracker.assign("sg", expected.to_h { |name| [TestTopic.new(name), [0, 1]] })
+        end
+        wait_until { testing.waiting(tracker) == 1 }
+        3.times { GcModes.compact_everything }
       end
-      wait_until { testing.waiting(tracker) == 1 }
-      3.times { GcModes.compact_everything }
-      holder.kill.join
       writer.join
       expect_intact(expected)
     end

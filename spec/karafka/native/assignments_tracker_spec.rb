@@ -287,11 +287,11 @@ RSpec.describe Karafka::Native::AssignmentsTracker do
     end
 
     it "says busy, without blocking, while the native lock is held" do
-      holder = Thread.new { Karafka::Native::Testing.hold_lock(tracker, 30) }
-      wait_until { tracker.locked? }
-      expect(tracker.inspect).to eq("#<Karafka::Native::AssignmentsTracker busy>")
-      expect(tracker).to be_locked
-      holder.kill.join
+      NativeLock.hold(tracker) do |holder|
+        expect(tracker.inspect).to eq("#<Karafka::Native::AssignmentsTracker busy>")
+        expect(tracker).to be_locked
+        holder.kill.join
+      end
       expect(tracker).not_to be_locked
       expect(tracker.inspect).not_to include("busy")
     end

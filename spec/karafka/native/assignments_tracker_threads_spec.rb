@@ -57,35 +57,32 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "under threads" do
     let(:topic) { TestTopic.new("a") }
 
     it "happens without the GVL: other Ruby threads keep running meanwhile" do
-      holder = Thread.new { testing.hold_lock(tracker, 30) }
-      wait_until { tracker.locked? }
-      writer = Thread.new { tracker.assign("sg", topic => [0]) }
-      wait_until { writer.status == "sleep" }
-      # The writer waits for the lock; this thread keeps running Ruby meanwhile (a writer
-      # waiting with the GVL would freeze it here, and the lock would never be released).
-      ticks = 0
-      ticks += 1 while ticks < 100_000 && writer.alive?
-      expect(ticks).to eq(100_000)
-      holder.kill.join
+      writer = nil
+      NativeLock.hold(tracker) do
+        writer = Thread.new { tracker.assign("sg", topic => [0]) }
+        wait_until { writer.status == "sleep" }
+        # The writer waits for the lock; this thread keeps running Ruby meanwhile (a writer
+        # waiting with the GVL would freeze it here, and the lock would never be released).
+        ticks = 0
+        ticks += 1 while ticks < 100_000 && writer.alive?
+        expect(ticks).to eq(100_000)
+      end
       expect(writer.join(TrackerHelpers::HANG_GUARD)).to equal(writer)
       expect(tracker.current).to eq(topic => [0])
     end
 
     it "can be interrupted by Thread#raise, applying nothing and leaving the lock free" do
-      holder = Thread.new do
-        Thread.current.report_on_exception = false
-        testing.hold_lock(tracker, 30)
+      NativeLock.hold(tracker, report: false) do |holder|
+        writer = Thread.new do
+          Thread.current.report_on_exception = false
+          tracker.assign("sg", topic => [0])
+        end
+        wait_until { writer.status == "sleep" }
+        writer.raise(IOError, "interrupted")
+        expect { writer.join }.to raise_error(IOError, "interrupted")
+        holder.raise(IOError, "done")
+        expect { holder.join }.to raise_error(IOError, "done")
       end
-      wait_until { tracker.locked? }
-      writer = Thread.new do
-        Thread.current.report_on_exception = false
-        tracker.assign("sg", topic => [0])
-      end
-      wait_until { writer.status == "sleep" }
-      writer.raise(IOError, "interrupted")
-      expect { writer.join }.to raise_error(IOError, "interrupted")
-      holder.raise(IOError, "done")
-      expect { holder.join }.to raise_error(IOError, "done")
       expect(tracker.version).to eq(0)
       expect(tracker.inspect).not_to include("busy")
       tracker.assign("sg", topic => [1])
@@ -94,13 +91,12 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "under threads" do
     end
 
     it "can be interrupted by Thread#kill" do
-      holder = Thread.new { testing.hold_lock(tracker, 30) }
-      wait_until { tracker.locked? }
-      writer = Thread.new { tracker.assign("sg", topic => [0]) }
-      wait_until { writer.status == "sleep" }
-      writer.kill
-      expect(writer.join(TrackerHelpers::HANG_GUARD)).to equal(writer)
-      holder.kill.join
+      NativeLock.hold(tracker) do
+        writer = Thread.new { tracker.assign("sg", topic => [0]) }
+        wait_until { writer.status == "sleep" }
+        writer.kill
+        expect(writer.join(TrackerHelpers::HANG_GUARD)).to equal(writer)
+      end
       expect(tracker.version).to eq(0)
       tracker.assign("sg", topic => [0])
       expect(tracker.version).to eq(1)
@@ -109,19 +105,20 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "under threads" do
     it "can be interrupted by Ctrl-C (SIGINT) in the main thread" do
       status = in_child do
         trap("INT", "DEFAULT") # RSpec traps INT in the parent; Ruby's own handler raises Interrupt
-        Thread.new { testing.hold_lock(tracker, 30) }
-        wait_until { tracker.locked? }
-        Thread.new do
-          sleep 0.2
-          Process.kill(:INT, Process.pid)
+        NativeLock.hold(tracker) do
+          # Signals once the main thread waits for the lock
+          Thread.new do
+            wait_until { testing.waiting(tracker) == 1 }
+            Process.kill(:INT, Process.pid)
+          end
+          interrupted = begin
+            tracker.assign("sg", topic => [0])
+            false
+          rescue Interrupt
+            true
+          end
+          exit!(3) unless interrupted && tracker.version.zero?
         end
-        interrupted = begin
-          tracker.assign("sg", topic => [0])
-          false
-        rescue Interrupt
-          true
-        end
-        exit!(3) unless interrupted && tracker.version.zero?
       end
       expect(status.exitstatus).to eq(0)
     end
@@ -132,26 +129,25 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "under threads" do
 
     it "lets the child use the tracker at once while a parent thread holds the lock" do
       tracker.assign("sg", topic => [0])
-      holder = Thread.new { testing.hold_lock(tracker, 30) }
-      wait_until { tracker.locked? }
-      status = in_child do
-        tracker.assign("sg", topic => [1])
-        exit!(4) unless tracker.current == { topic => [0, 1] } && tracker.version == 2
+      status = NativeLock.hold(tracker) do
+        in_child do
+          tracker.assign("sg", topic => [1])
+          exit!(4) unless tracker.current == { topic => [0, 1] } && tracker.version == 2
+        end
       end
-      holder.kill.join
       expect(status.exitstatus).to eq(0)
     end
 
     it "lets the child use the tracker while a parent thread waits for the lock" do
-      holder = Thread.new { testing.hold_lock(tracker, 30) }
-      wait_until { tracker.locked? }
-      waiter = Thread.new { tracker.assign("sg", topic => [5]) }
-      wait_until { waiter.status == "sleep" }
-      status = in_child do
-        tracker.assign("sg", topic => [1])
-        exit!(4) unless tracker.current == { topic => [1] }
+      waiter = nil
+      status = NativeLock.hold(tracker) do
+        waiter = Thread.new { tracker.assign("sg", topic => [5]) }
+        wait_until { waiter.status == "sleep" }
+        in_child do
+          tracker.assign("sg", topic => [1])
+          exit!(4) unless tracker.current == { topic => [1] }
+        end
       end
-      holder.kill.join
       waiter.join
       expect(status.exitstatus).to eq(0)
       expect(tracker.current).to eq(topic => [5])

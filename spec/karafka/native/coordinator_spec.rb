@@ -108,33 +108,32 @@ RSpec.describe Karafka::Native::Coordinator do
 
   it "waits for the shared lock without the GVL" do
     register_family(1)
-    holder = Thread.new { Karafka::Native::Testing.hold_lock(tracker, 2) }
-    wait_until { tracker.locked? }
-    ticks = 0
-    ticker = Thread.new do
-      loop do
-        ticks += 1
-        sleep 0.01
-      end
+    decider = nil
+    NativeLock.hold(tracker) do
+      decider = Thread.new { coordinator.decide(0) }
+      wait_until { Karafka::Native::Testing.waiting(tracker) == 1 }
+      # The decider waits for the lock; this thread keeps running Ruby meanwhile (a decider
+      # waiting with the GVL would freeze it here, and the lock would never be released).
+      ticks = 0
+      ticks += 1 while ticks < 100_000 && decider.alive?
+      expect(ticks).to eq(100_000)
+      expect(decider).to be_alive # still waiting: the lock was held all along
     end
-    expect(coordinator.decide(0)).to eq([])
-    ticker.kill
-    expect(holder.value).to be(true)
-    expect(ticks).to be > 5
+    expect(decider.join(TrackerHelpers::HANG_GUARD)).to equal(decider)
+    expect(decider.value).to eq([])
   end
 
   it "is usable at once in a forked child while a parent thread holds the shared lock" do
     register_family(2)
     coordinator.listener_state("sg0", :running)
-    holder = Thread.new { Karafka::Native::Testing.hold_lock(tracker, 30) }
-    wait_until { tracker.locked? }
-    status = in_child do
-      coordinator.listener_state("sg1", :running)
-      states = coordinator.snapshot.transform_values { |entry| entry[:state] }
-      exit!(4) unless states == { "sg0" => :running, "sg1" => :running }
-      exit!(5) unless coordinator.decide(0) == []
+    status = NativeLock.hold(tracker) do
+      in_child do
+        coordinator.listener_state("sg1", :running)
+        states = coordinator.snapshot.transform_values { |entry| entry[:state] }
+        exit!(4) unless states == { "sg0" => :running, "sg1" => :running }
+        exit!(5) unless coordinator.decide(0) == []
+      end
     end
-    holder.kill.join
     expect(status.exitstatus).to eq(0)
     expect(coordinator.snapshot["sg1"][:state]).to eq(:pending)
   end

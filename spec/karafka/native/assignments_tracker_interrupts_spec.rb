@@ -6,7 +6,7 @@ require "timeout"
 # through, and leaves the state exactly as it was (or exactly as after): nothing half-applied,
 # nothing locked, nothing left pinned. Each example runs in a child process, as a swallowed
 # interrupt leaves a thread that cannot be killed.
-RSpec.describe "Interrupts delivered inside native calls" do
+RSpec.describe Karafka::Native::AssignmentsTracker, "interrupted inside its native calls" do
   let(:tracker) { Karafka::Native::AssignmentsTracker.new }
   let(:testing) { Karafka::Native::Testing }
 

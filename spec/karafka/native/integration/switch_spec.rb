@@ -38,4 +38,23 @@ RSpec.describe Karafka::Native::Integration::Switch do
       expect(described_class.new(env: {}, native:).unavailability).to be_nil
     end
   end
+
+  context "with KARAFKA_NATIVE=0 in a process with the fake Karafka", :subprocess do
+    include_context "with Karafka left untouched"
+
+    it "leaves Karafka untouched when Karafka comes first" do
+      result = KarafkaDoubles.run("untouched_probe", "karafka-first",
+                                  env: { "KARAFKA_NATIVE" => "0" })
+
+      expect(result.data).to eq(untouched.merge("load_error" => nil))
+      expect(result.stderr).to be_empty
+    end
+
+    it "leaves Karafka untouched when karafka-native comes first" do
+      result = KarafkaDoubles.run("untouched_probe", "native-first",
+                                  env: { "KARAFKA_NATIVE" => "0" })
+
+      expect(result.data).to eq(untouched.merge("load_error" => nil))
+    end
+  end
 end
