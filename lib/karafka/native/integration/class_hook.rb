@@ -3,12 +3,12 @@
 module Karafka
   module Native
     module Integration
-      # Calls back once when a class of a given name finishes its first `class ... end` body.
+      # Calls back once when a class of a given name finishes its class body within a `require`
+      # (see {RequireWindow}: that is how Karafka's loader defines every Karafka class).
       #
-      # Used when `karafka/native` is required before Karafka: Karafka (through Zeitwerk) loads
-      # its tracker later, and we install as soon as that class body closes. A TracePoint on
-      # `:end` behaves the same on Ruby 3.1 and 3.3, fires only at class and module body ends,
-      # and is disabled as soon as the class was seen.
+      # Used when `karafka/native` is required before Karafka: Karafka loads its tracker (and its
+      # config) later, and we install as soon as that class body closes, when its methods and
+      # settings are all defined. Disarmed as soon as the class was seen.
       class ClassHook
         # `Module#name` as Ruby defines it: classes may redefine their own `name`
         MODULE_NAME = Module.instance_method(:name)
@@ -20,43 +20,31 @@ module Karafka
         def initialize(class_name, callback)
           @class_name = class_name
           @callback = callback
-          @mutex = Mutex.new
-          @trace = nil
         end
 
         # Starts waiting (no-op when already waiting)
         # @return [nil]
         def arm
-          @mutex.synchronize do
-            next if @trace
-
-            @trace = TracePoint.new(:end) { |point| seen(point.self) }
-            @trace.enable
-          end
-
+          RequireWindow.add(self)
           nil
         end
 
         # Stops waiting
         # @return [nil]
         def disarm
-          @mutex.synchronize do
-            @trace&.disable
-            @trace = nil
-          end
-
+          RequireWindow.remove(self)
           nil
         end
 
         # @return [Boolean] whether we are still waiting for the class
         def armed?
-          !@trace.nil?
+          RequireWindow.include?(self)
         end
 
-        private
-
-        # Runs inside whatever code closes a class body: must never raise into it
-        # @param mod [Module] the class or module whose body just ended
+        # Called by {RequireWindow} as a class or module body closes: must never raise into
+        # the code that closes it.
+        # @param mod [Module]
+        # @return [void]
         def seen(mod)
           return unless mod.is_a?(Class) && MODULE_NAME.bind_call(mod) == @class_name
 
