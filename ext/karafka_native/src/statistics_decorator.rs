@@ -8,7 +8,7 @@
 //!
 //! No lock is held while Ruby runs: the decorator state is taken out of its mutex for the call
 //! and put back afterwards. The only Ruby objects native memory refers to are the frozen
-//! companion key Strings (`"K_fd"`, `"K_d"`), cached by key number for the object's life and
+//! companion key Strings, interned, (`"K_fd"`, `"K_d"`), cached by key number for the object's life and
 //! marked (so pinned) by the mark function; the Hashes and values being walked are only ever
 //! referred to from the machine stack, during the call.
 
@@ -105,9 +105,13 @@ unsafe extern "C" fn each_entry(key: VALUE, value: VALUE, arg: VALUE) -> c_int {
 /// # Safety
 /// `key` must be a live object; the GVL must be held.
 unsafe fn key_of<'a>(key: VALUE) -> Result<Key<'a>, Failure<Error>> {
-    // SAFETY: `key` is live; the type check reads its flags, `rb_obj_class` its class.
+    // SAFETY: `key` is live; the type check reads its flags, then its class is read from the
+    // object (a plain String's is String itself) or, for anything else (a singleton class, say),
+    // asked of `rb_obj_class`.
     let string = unsafe {
-        rb_sys::RB_TYPE_P(key, T::RUBY_T_STRING) && rb_sys::rb_obj_class(key) == rb_sys::rb_cString
+        rb_sys::RB_TYPE_P(key, T::RUBY_T_STRING)
+            && ((*(key as *const rb_sys::RBasic)).klass == rb_sys::rb_cString
+                || rb_sys::rb_obj_class(key) == rb_sys::rb_cString)
     };
     if !string {
         let shown = describe_raw(key).map_err(Failure::Source)?;
@@ -303,18 +307,62 @@ fn number(value: Num) -> VALUE {
 }
 
 /// What crosses into [`apply_entry`].
-struct Apply<'a> {
+struct Apply<'a, 'p> {
     plan: &'a Plan,
     strings: &'a [VALUE],
+    pairs: &'p mut Vec<VALUE>,
     node: u32,
     next: usize,
     index: u32,
 }
 
+/// The immediate (Fixnum) Ruby value of `value`, if it has one: nothing to allocate, nothing
+/// for the GC to keep.
+fn immediate(value: Num) -> Option<VALUE> {
+    match value {
+        Num::Int(i) if rb_sys::FIXABLE(i as std::ffi::c_long) => {
+            // SAFETY: `FIXABLE` checked that `i` fits a Fixnum.
+            Some(unsafe { rb_sys::LONG2FIX(i as std::ffi::c_long) })
+        }
+        _ => None,
+    }
+}
+
+/// Inserts the pending key/value `pairs` into `hash`, in order, as so many `hash[key] = value`
+/// would: one by one (`rb_hash_aset`) until one added a key, which also checked that the Hash
+/// is not being iterated (`rb_hash_aset` raises then, as karafka-core's writes do), then the
+/// rest at once (`rb_hash_bulk_insert`: one table growth for all of them, and none of the
+/// per-call checks, which the read pass and that first write made). `checked` remembers, per
+/// Hash, that such a write happened.
+fn flush(hash: VALUE, pairs: &mut Vec<VALUE>, checked: &mut bool) {
+    let mut start = 0;
+    while !*checked && start < pairs.len() {
+        // SAFETY: `hash` is a live Hash; the key is a frozen String kept by the cache and the
+        // value a Fixnum; runs inside `protect` (see `decorate`), which catches the raise.
+        let grew = unsafe {
+            let before = rb_sys::rb_hash_size_num(hash);
+            rb_sys::rb_hash_aset(hash, pairs[start], pairs[start + 1]);
+            rb_sys::rb_hash_size_num(hash) > before
+        };
+        *checked = grew;
+        start += 2;
+    }
+    if start < pairs.len() {
+        let rest = &pairs[start..];
+        // SAFETY: `hash` is a live, unfrozen Hash (checked by the read pass) that is not being
+        // iterated (checked by the first write that added a key); every key is a frozen,
+        // interned String kept (marked, so pinned) by the cache, so it is stored as is; every
+        // value is a Fixnum. Runs inside `protect` (see `decorate`).
+        unsafe { rb_sys::rb_hash_bulk_insert(rest.len() as std::ffi::c_long, rest.as_ptr(), hash) };
+    }
+    pairs.clear();
+}
+
 /// Performs the plan of map `node` on `hash`: nested maps first (found by position), then its
-/// own writes. Frames here own nothing that needs dropping, so a non-local exit (say
-/// `NoMemoryError` while allocating a number) that `protect` catches above skips no drop.
-fn apply_node(plan: &Plan, strings: &[VALUE], node: u32, hash: VALUE) {
+/// own writes. Frames here own nothing that needs dropping (`pairs` belongs to the caller of
+/// `protect`), so a non-local exit (say `NoMemoryError` while allocating a number) that
+/// `protect` catches above skips no drop.
+fn apply_node(plan: &Plan, strings: &[VALUE], pairs: &mut Vec<VALUE>, node: u32, hash: VALUE) {
     let links = plan.links(node);
     let by_key = links.iter().position(|l| l.index == Link::BY_KEY);
     for link in &links[by_key.unwrap_or(links.len())..] {
@@ -324,13 +372,14 @@ fn apply_node(plan: &Plan, strings: &[VALUE], node: u32, hash: VALUE) {
             rb_sys::rb_hash_lookup2(hash, strings[link.key as usize], rb_sys::Qundef as VALUE)
         };
         if child != rb_sys::Qundef as VALUE {
-            apply_node(plan, strings, link.node, child);
+            apply_node(plan, strings, pairs, link.node, child);
         }
     }
     if by_key != Some(0) && !links.is_empty() {
         let mut apply = Apply {
             plan,
             strings,
+            pairs,
             node,
             next: 0,
             index: 0,
@@ -341,16 +390,31 @@ fn apply_node(plan: &Plan, strings: &[VALUE], node: u32, hash: VALUE) {
             rb_sys::rb_hash_foreach(
                 hash,
                 Some(apply_entry),
-                &mut apply as *mut Apply<'_> as VALUE,
+                &mut apply as *mut Apply<'_, '_> as VALUE,
             );
         }
     }
+    // Fixnums wait in `pairs` (they need no marking) and go in together; a value that must
+    // be allocated (a Bignum, a Float) goes in at once, after the pending ones, so that no
+    // allocated value is ever held where the GC does not see it.
+    let mut checked = false;
     for write in plan.writes(node) {
-        let value = number(write.value);
-        // SAFETY: `hash` is a live, unfrozen Hash (checked by the read pass) that is not being
-        // iterated; the key is a frozen String kept by the cache, so it is stored as is.
-        unsafe { rb_sys::rb_hash_aset(hash, strings[write.key as usize], value) };
+        let key = strings[write.key as usize];
+        match immediate(write.value) {
+            Some(value) => {
+                pairs.push(key);
+                pairs.push(value);
+            }
+            None => {
+                flush(hash, pairs, &mut checked);
+                let value = number(write.value);
+                // SAFETY: `hash` is a live, unfrozen Hash (checked by the read pass) that is
+                // not being iterated; the key is a frozen String kept by the cache.
+                unsafe { rb_sys::rb_hash_aset(hash, key, value) };
+            }
+        }
     }
+    flush(hash, pairs, &mut checked);
 }
 
 /// `rb_hash_foreach`'s callback for [`apply_node`].
@@ -359,12 +423,18 @@ fn apply_node(plan: &Plan, strings: &[VALUE], node: u32, hash: VALUE) {
 /// `arg` must point to a live `Apply`; called by `rb_hash_foreach` with the GVL held.
 unsafe extern "C" fn apply_entry(_key: VALUE, value: VALUE, arg: VALUE) -> c_int {
     // SAFETY: `arg` is the `Apply` that `apply_node` keeps alive for the whole iteration.
-    let apply = unsafe { &mut *(arg as *mut Apply<'_>) };
+    let apply = unsafe { &mut *(arg as *mut Apply<'_, '_>) };
     let all = apply.plan.links(apply.node);
     let positional = all.iter().position(|l| l.index == Link::BY_KEY);
     let links = &all[..positional.unwrap_or(all.len())];
     if links[apply.next].index == apply.index {
-        apply_node(apply.plan, apply.strings, links[apply.next].node, value);
+        apply_node(
+            apply.plan,
+            apply.strings,
+            apply.pairs,
+            links[apply.next].node,
+            value,
+        );
         apply.next += 1;
     }
     apply.index += 1;
@@ -491,9 +561,12 @@ impl StatisticsDecoratorCore {
             }
         }
         let plan = prepared.plan();
+        // Fixnum pairs waiting for a bulk insert (see `apply_node`); owned out here, so that a
+        // non-local exit inside `protect` skips no drop.
+        let mut pairs: Vec<VALUE> = Vec::with_capacity(256);
         let applied = magnus::rb_sys::protect(|| {
             if let Some(node) = plan.root() {
-                apply_node(plan, &strings, node, root);
+                apply_node(plan, &strings, &mut pairs, node, root);
             }
             // SAFETY: `root` is a live Hash.
             unsafe { rb_sys::rb_obj_freeze(root) }
@@ -520,8 +593,19 @@ impl StatisticsDecoratorCore {
         if let Some(Some(known)) = self.strings.lock().get(slot) {
             return ruby.get_inner(*known).as_raw();
         }
-        let string = ruby.enc_str_new(decorator.key_bytes(key), ruby.utf8_encoding());
-        string.freeze();
+        let bytes = decorator.key_bytes(key);
+        // SAFETY: `bytes` is a live slice of the decorator's own memory; `rb_enc_interned_str`
+        // copies it into a frozen, interned (deduplicated) UTF-8 String: stored as is as a Hash
+        // key, the same object as the keys of parsed JSON.
+        let raw = unsafe {
+            rb_sys::rb_enc_interned_str(
+                bytes.as_ptr() as *const std::ffi::c_char,
+                bytes.len() as std::ffi::c_long,
+                rb_sys::rb_utf8_encoding(),
+            )
+        };
+        // SAFETY: `raw` was just returned by Ruby (a live String, on this frame).
+        let string = RString::from_value(unsafe { Value::from_raw(raw) }).expect("a String");
         let mut cache = self.strings.lock();
         if cache.len() <= slot {
             cache.resize(slot + 1, None);
