@@ -7,10 +7,11 @@
 //! Hashes, freeze the root and commit. Bad input raises before anything changed.
 //!
 //! No lock is held while Ruby runs: the decorator state is taken out of its mutex for the call
-//! and put back afterwards. The only Ruby objects native memory refers to are the frozen
-//! companion key Strings (`"K_fd"`, `"K_d"`), cached by key number for the object's life and
-//! marked (so pinned) by the mark function; the Hashes and values being walked are only ever
-//! referred to from the machine stack, during the call.
+//! and put back afterwards. The Ruby objects native memory refers to are the frozen interned
+//! companion key Strings (`"K_fd"`, `"K_d"`), cached by key number for the object's life, and,
+//! from the end of a call's read pass to the end of its writes, the Hashes it writes into (the
+//! plan's targets): both marked (so pinned) by the mark function. Otherwise the Hashes and
+//! values being walked are only referred to from the machine stack, during the call.
 
 use std::ffi::c_int;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,7 +25,7 @@ use parking_lot::Mutex;
 use rb_sys::{ruby_value_type as T, VALUE};
 
 use karafka_native_core::decorator::{
-    BadKind, Decorator, Failure, Health, Key, KeyId, Link, Num, Plan, Source, Value as In, Visit,
+    BadKind, Decorator, Failure, Health, Key, KeyId, Num, Source, Value as In, Visit, Write,
 };
 
 /// The longest rendering of a bad value in a message.
@@ -43,6 +44,10 @@ pub struct StatisticsDecoratorCore {
     state: Mutex<Option<Box<Decorator>>>,
     /// Frozen companion key Strings by key number, never removed while the object lives.
     strings: Mutex<Vec<Option<Opaque<RString>>>>,
+    /// The Hashes a call writes into, from the end of its read pass to the end of its writes:
+    /// marked (so pinned: never moved by compaction) meanwhile, so the writes go straight to
+    /// them. Locked for a few instructions at a time, never while Ruby runs.
+    targets: Mutex<Vec<VALUE>>,
     /// The health fields of the last committed emission.
     health: Mutex<Option<Health>>,
     /// Bytes kept between emissions (for `ObjectSpace.memsize_of`).
@@ -54,6 +59,11 @@ impl DataTypeFunctions for StatisticsDecoratorCore {
         // Held by Rust code for a few instructions at a time, never while Ruby runs.
         for string in self.strings.lock().iter().flatten() {
             marker.mark(*string);
+        }
+        for &target in self.targets.lock().iter() {
+            // SAFETY: a live Hash of the statistics being decorated (reachable from its root,
+            // on the calling frame); `rb_gc_mark` marks it and pins it.
+            unsafe { rb_sys::rb_gc_mark(target) };
         }
     }
 
@@ -105,9 +115,13 @@ unsafe extern "C" fn each_entry(key: VALUE, value: VALUE, arg: VALUE) -> c_int {
 /// # Safety
 /// `key` must be a live object; the GVL must be held.
 unsafe fn key_of<'a>(key: VALUE) -> Result<Key<'a>, Failure<Error>> {
-    // SAFETY: `key` is live; the type check reads its flags, `rb_obj_class` its class.
+    // SAFETY: `key` is live; the type check reads its flags, then its class is read from the
+    // object (a plain String's is String itself) or, for anything else (a singleton class, say),
+    // asked of `rb_obj_class`.
     let string = unsafe {
-        rb_sys::RB_TYPE_P(key, T::RUBY_T_STRING) && rb_sys::rb_obj_class(key) == rb_sys::rb_cString
+        rb_sys::RB_TYPE_P(key, T::RUBY_T_STRING)
+            && ((*(key as *const rb_sys::RBasic)).klass == rb_sys::rb_cString
+                || rb_sys::rb_obj_class(key) == rb_sys::rb_cString)
     };
     if !string {
         let shown = describe_raw(key).map_err(Failure::Source)?;
@@ -276,6 +290,8 @@ impl Source for RubySource {
         unsafe { rb_sys::rb_obj_frozen_p(node) == rb_sys::Qtrue as VALUE }
     }
 
+    /// The Hash's `VALUE` itself: the plan keeps it as its target, a handle the writes use
+    /// (pinned meanwhile, see `StatisticsDecoratorCore::targets`).
     fn identity(&self, node: VALUE) -> usize {
         node as usize
     }
@@ -302,76 +318,15 @@ fn number(value: Num) -> VALUE {
     }
 }
 
-/// What crosses into [`apply_entry`].
-struct Apply<'a> {
-    plan: &'a Plan,
-    strings: &'a [VALUE],
-    node: u32,
-    next: usize,
-    index: u32,
-}
-
-/// Performs the plan of map `node` on `hash`: nested maps first (found by position), then its
-/// own writes. Frames here own nothing that needs dropping, so a non-local exit (say
-/// `NoMemoryError` while allocating a number) that `protect` catches above skips no drop.
-fn apply_node(plan: &Plan, strings: &[VALUE], node: u32, hash: VALUE) {
-    let links = plan.links(node);
-    let by_key = links.iter().position(|l| l.index == Link::BY_KEY);
-    for link in &links[by_key.unwrap_or(links.len())..] {
-        // SAFETY: `hash` is a live Hash and the key a frozen String kept by the cache; this runs
-        // inside `protect` (see `decorate`), which catches any non-local exit.
-        let child = unsafe {
-            rb_sys::rb_hash_lookup2(hash, strings[link.key as usize], rb_sys::Qundef as VALUE)
-        };
-        if child != rb_sys::Qundef as VALUE {
-            apply_node(plan, strings, link.node, child);
-        }
-    }
-    if by_key != Some(0) && !links.is_empty() {
-        let mut apply = Apply {
-            plan,
-            strings,
-            node,
-            next: 0,
-            index: 0,
-        };
-        // SAFETY: `hash` is a live Hash met by the read pass; `apply` lives on this frame for
-        // the whole iteration; the callback only writes into nested Hashes, never this one.
-        unsafe {
-            rb_sys::rb_hash_foreach(
-                hash,
-                Some(apply_entry),
-                &mut apply as *mut Apply<'_> as VALUE,
-            );
-        }
-    }
-    for write in plan.writes(node) {
+/// Performs the writes of one Hash, in order (`rb_hash_aset`, which stores the frozen key as
+/// is). Frames here own nothing that needs dropping, so a non-local exit (say `NoMemoryError`
+/// while allocating a number) that `protect` catches above skips no drop.
+fn apply_writes(hash: VALUE, writes: &[Write], strings: &[VALUE]) {
+    for write in writes {
         let value = number(write.value);
-        // SAFETY: `hash` is a live, unfrozen Hash (checked by the read pass) that is not being
-        // iterated; the key is a frozen String kept by the cache, so it is stored as is.
+        // SAFETY: `hash` is a live, unfrozen Hash (checked by the read pass), pinned for the
+        // call; the key is a frozen String kept by the cache, so it is stored as is.
         unsafe { rb_sys::rb_hash_aset(hash, strings[write.key as usize], value) };
-    }
-}
-
-/// `rb_hash_foreach`'s callback for [`apply_node`].
-///
-/// # Safety
-/// `arg` must point to a live `Apply`; called by `rb_hash_foreach` with the GVL held.
-unsafe extern "C" fn apply_entry(_key: VALUE, value: VALUE, arg: VALUE) -> c_int {
-    // SAFETY: `arg` is the `Apply` that `apply_node` keeps alive for the whole iteration.
-    let apply = unsafe { &mut *(arg as *mut Apply<'_>) };
-    let all = apply.plan.links(apply.node);
-    let positional = all.iter().position(|l| l.index == Link::BY_KEY);
-    let links = &all[..positional.unwrap_or(all.len())];
-    if links[apply.next].index == apply.index {
-        apply_node(apply.plan, apply.strings, links[apply.next].node, value);
-        apply.next += 1;
-    }
-    apply.index += 1;
-    if apply.next == links.len() {
-        rb_sys::st_retval::ST_STOP as c_int
-    } else {
-        rb_sys::st_retval::ST_CONTINUE as c_int
     }
 }
 
@@ -420,6 +375,7 @@ impl StatisticsDecoratorCore {
         Ok(Self {
             state: Mutex::new(Some(Box::new(decorator))),
             strings: Mutex::new(Vec::new()),
+            targets: Mutex::new(Vec::new()),
             health: Mutex::new(None),
             memory: AtomicUsize::new(memory),
         })
@@ -482,22 +438,34 @@ impl StatisticsDecoratorCore {
             Err(Failure::Bad(bad)) => return Err(bad_input(ruby, bad.kind, bad.message)),
             Err(Failure::Source(error)) => return Err(error),
         };
+        // The Hashes to write into, pinned before anything is allocated (a plan's target is
+        // the identity the source gave the map: its VALUE).
+        let plan = prepared.plan();
+        rb_self.targets.lock().extend(
+            (0..plan.len() as u32)
+                .filter(|&node| !plan.writes(node).is_empty())
+                .map(|node| plan.target(node) as VALUE),
+        );
         let mut strings = source.keys;
         strings.resize(decorator.key_count(), 0);
-        for write in prepared.plan().all_writes() {
+        for write in plan.all_writes() {
             let slot = write.key as usize;
             if strings[slot] == 0 {
                 strings[slot] = rb_self.cache_string(ruby, decorator, write.key);
             }
         }
-        let plan = prepared.plan();
         let applied = magnus::rb_sys::protect(|| {
-            if let Some(node) = plan.root() {
-                apply_node(plan, &strings, node, root);
+            for node in 0..plan.len() as u32 {
+                let writes = plan.writes(node);
+                if !writes.is_empty() {
+                    apply_writes(plan.target(node) as VALUE, writes, &strings);
+                }
             }
             // SAFETY: `root` is a live Hash.
             unsafe { rb_sys::rb_obj_freeze(root) }
         });
+        let unpinned = std::mem::take(&mut *rb_self.targets.lock());
+        drop(unpinned);
         match applied {
             Ok(_) => {
                 let health = prepared.health_snapshot();
@@ -520,8 +488,19 @@ impl StatisticsDecoratorCore {
         if let Some(Some(known)) = self.strings.lock().get(slot) {
             return ruby.get_inner(*known).as_raw();
         }
-        let string = ruby.enc_str_new(decorator.key_bytes(key), ruby.utf8_encoding());
-        string.freeze();
+        let bytes = decorator.key_bytes(key);
+        // SAFETY: `bytes` is a live slice of the decorator's own memory; `rb_enc_interned_str`
+        // copies it into a frozen, interned (deduplicated) UTF-8 String: stored as is as a Hash
+        // key, the same object as the keys of parsed JSON.
+        let raw = unsafe {
+            rb_sys::rb_enc_interned_str(
+                bytes.as_ptr() as *const std::ffi::c_char,
+                bytes.len() as std::ffi::c_long,
+                rb_sys::rb_utf8_encoding(),
+            )
+        };
+        // SAFETY: `raw` was just returned by Ruby (a live String, on this frame).
+        let string = RString::from_value(unsafe { Value::from_raw(raw) }).expect("a String");
         let mut cache = self.strings.lock();
         if cache.len() <= slot {
             cache.resize(slot + 1, None);

@@ -1,5 +1,7 @@
-//! What one decoration writes: per map, the `K_fd` / `K_d` pairs to set, in order, and which
-//! of its entries (by position) lead to maps with writes of their own.
+//! What one decoration writes: per map, the `K_fd` / `K_d` pairs to set, in order, which of its
+//! entries (by position) lead to maps with writes of their own, and the map's identity as the
+//! source gave it ([`super::Source::identity`]), so that a source whose identities are handles
+//! can write into each map directly.
 
 use super::keys::KeyId;
 use super::num::Num;
@@ -34,6 +36,7 @@ impl Link {
 pub struct PlanNode {
     writes: (u32, u32),
     links: (u32, u32),
+    target: usize,
 }
 
 /// Everything one decoration writes, map by map.
@@ -65,6 +68,22 @@ impl Plan {
         &self.links[start as usize..(start + len) as usize]
     }
 
+    /// How many maps the plan has (map numbers are below this).
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether the plan has no map.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The identity of map `node` ([`super::Source::identity`] of the map read).
+    #[inline]
+    pub fn target(&self, node: u32) -> usize {
+        self.nodes[node as usize].target
+    }
+
     /// Every write of every map.
     pub fn all_writes(&self) -> &[Write] {
         &self.writes
@@ -74,8 +93,8 @@ impl Plan {
         self.root = root;
     }
 
-    /// Appends a map's writes and links; returns its number.
-    pub(crate) fn push_node(&mut self, writes: &[Write], links: &[Link]) -> u32 {
+    /// Appends a map's writes and links (the map's identity is `target`); returns its number.
+    pub(crate) fn push_node(&mut self, writes: &[Write], links: &[Link], target: usize) -> u32 {
         let w = self.writes.len() as u32;
         self.writes.extend_from_slice(writes);
         let l = self.links.len() as u32;
@@ -83,6 +102,7 @@ impl Plan {
         self.nodes.push(PlanNode {
             writes: (w, writes.len() as u32),
             links: (l, links.len() as u32),
+            target,
         });
         (self.nodes.len() - 1) as u32
     }

@@ -451,10 +451,11 @@ impl<'a, S: Source> Walk<'a, S> {
         let id = self.tree.push_node(&self.scratch.entries[e0..]);
         self.scratch.entries.truncate(e0);
         let plan = if writes || self.scratch.links.len() > l0 {
-            let p = self
-                .scratch
-                .plan
-                .push_node(&self.scratch.writes[w0..], &self.scratch.links[l0..]);
+            let p = self.scratch.plan.push_node(
+                &self.scratch.writes[w0..],
+                &self.scratch.links[l0..],
+                self.source.identity(node),
+            );
             Some(p)
         } else {
             None
