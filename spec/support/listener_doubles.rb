@@ -108,6 +108,22 @@ module ListenerDoubles
     end
   end
 
+  # Listeners of one family: subscription groups "<group>_<name>_<i>" named `name` in consumer
+  # group `group`, multiplexed with `bounds` (min:, max:, boot:, scale_delay:) when given.
+  # @return [Array<Listener>]
+  def self.family(name, count, group: "cg", **bounds)
+    Array.new(count) do |i|
+      attributes = { id: "#{group}_#{name}_#{i}", name:, consumer_group_id: group }
+      subscription_group =
+        if bounds.empty?
+          SubscriptionGroup.new(**attributes)
+        else
+          MultiplexedGroup.new(**attributes, multiplexing: Multiplexing.new(**bounds))
+        end
+      Listener.new(subscription_group)
+    end
+  end
+
   # `Karafka::App`'s process states as the manager asks them
   class App
     attr_reader :state

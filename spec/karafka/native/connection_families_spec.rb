@@ -3,20 +3,8 @@
 RSpec.describe Karafka::Native::ConnectionFamilies do
   subject(:families) { described_class.new(listeners) }
 
-  # Listeners of family `name` in consumer group `group`, multiplexed when `bounds` are given
-  def family(name, count, group: "cg", **bounds)
-    Array.new(count) do |i|
-      attributes = { id: "#{group}_#{name}_#{i}", name:, consumer_group_id: group }
-      subscription_group =
-        if bounds.empty?
-          ListenerDoubles::SubscriptionGroup.new(**attributes)
-        else
-          ListenerDoubles::MultiplexedGroup.new(
-            **attributes, multiplexing: ListenerDoubles::Multiplexing.new(**bounds)
-          )
-        end
-      ListenerDoubles::Listener.new(subscription_group)
-    end
+  def family(...)
+    ListenerDoubles.family(...)
   end
 
   # Records what {ConnectionFamilies#register} tells a coordinator

@@ -15,19 +15,8 @@ RSpec.describe "Karafka::Native::ConnectionManager" do
 
   before { @now = 100_000 }
 
-  # Listeners of one family named `name` in consumer group "cg", multiplexed when `bounds`
-  def family(name, count, **bounds)
-    Array.new(count) do |i|
-      attributes = { id: "cg_#{name}_#{i}", name:, consumer_group_id: "cg" }
-      group = if bounds.empty?
-                ListenerDoubles::SubscriptionGroup.new(**attributes)
-              else
-                ListenerDoubles::MultiplexedGroup.new(
-                  **attributes, multiplexing: ListenerDoubles::Multiplexing.new(**bounds)
-                )
-              end
-      ListenerDoubles::Listener.new(group)
-    end
+  def family(...)
+    ListenerDoubles.family(...)
   end
 
   def statistics(listener, age_ms: 10_000, join_state: "steady")
