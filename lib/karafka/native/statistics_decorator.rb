@@ -20,7 +20,10 @@ module Karafka
     # callable returning Float milliseconds) replaces it, for tests.
     class StatisticsDecorator
       # The health fields natively read from recently decorated statistics Hashes (by
-      # identity), so that {ConnectionManager} never walks a Hash it is given again.
+      # identity), so that {ConnectionManager} never walks a Hash it is given again. A WeakMap
+      # holds its values weakly too: each decorator keeps its last health fields alive
+      # (`@health`) until its next emission, or a GC would drop the entry before the
+      # `statistics.emitted` listeners read it.
       HEALTH = ObjectSpace::WeakMap.new
 
       private_constant :HEALTH
@@ -40,6 +43,7 @@ module Karafka
       def initialize(excluded_keys: [], only_keys: [], clock: nil)
         @clock = clock
         @native = StatisticsDecoratorCore.new(excluded_keys.to_a, only_keys.to_a, now_ms)
+        @health = nil
       end
 
       # Decorates `statistics` in place.
@@ -48,8 +52,8 @@ module Karafka
       # @return [Hash] the same Hash, decorated and frozen
       def call(statistics)
         @native.call(statistics, now_ms)
-        health = @native.health
-        HEALTH[statistics] = health if health
+        @health = @native.health
+        HEALTH[statistics] = @health if @health
         statistics
       end
 

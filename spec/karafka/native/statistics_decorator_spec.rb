@@ -71,7 +71,9 @@ RSpec.describe Karafka::Native::StatisticsDecorator do
       decorator.call(stats(lag: 5))
       expect(ObjectSpace.memsize_of(decorator.instance_variable_get(:@native))).to be > 0
       expect(decorator.kept_bytes).to be > 0
-      expect(decorator.instance_variables).to contain_exactly(:@clock, :@native)
+      # Ruby keeps only the last health fields (a few frozen entries), never the emission
+      expect(decorator.instance_variables).to contain_exactly(:@clock, :@native, :@health)
+      expect(decorator.instance_variable_get(:@health)).to eq(decorator.health)
     end
   end
 
@@ -170,6 +172,13 @@ RSpec.describe Karafka::Native::StatisticsDecorator do
       expect(decorator.health).to eq(health)
       other = { "a" => 1 }
       expect(described_class.kept(other)).to equal(other)
+    end
+
+    it "still has them after a GC between the decoration and the listeners' reading" do
+      output = decorator.call("cgrp" => { "state" => "up", "stateage" => 1 }, "big" => { "x" => 1 })
+      GC.start
+      GC.start
+      expect(described_class.kept(output)).to eq("cgrp" => { "state" => "up", "stateage" => 1 })
     end
   end
 end
