@@ -318,16 +318,73 @@ fn number(value: Num) -> VALUE {
     }
 }
 
-/// Performs the writes of one Hash, in order (`rb_hash_aset`, which stores the frozen key as
-/// is). Frames here own nothing that needs dropping, so a non-local exit (say `NoMemoryError`
-/// while allocating a number) that `protect` catches above skips no drop.
-fn apply_writes(hash: VALUE, writes: &[Write], strings: &[VALUE]) {
-    for write in writes {
-        let value = number(write.value);
-        // SAFETY: `hash` is a live, unfrozen Hash (checked by the read pass), pinned for the
-        // call; the key is a frozen String kept by the cache, so it is stored as is.
-        unsafe { rb_sys::rb_hash_aset(hash, strings[write.key as usize], value) };
+/// The immediate (Fixnum) Ruby value of `value`, if it has one: nothing to allocate, nothing
+/// for the GC to keep.
+fn immediate(value: Num) -> Option<VALUE> {
+    match value {
+        Num::Int(i) if rb_sys::FIXABLE(i as std::ffi::c_long) => {
+            // SAFETY: `FIXABLE` checked that `i` fits a Fixnum.
+            Some(unsafe { rb_sys::LONG2FIX(i as std::ffi::c_long) })
+        }
+        _ => None,
     }
+}
+
+/// Inserts the pending key/value `pairs` into `hash`, in order, as so many `hash[key] = value`
+/// would: one by one (`rb_hash_aset`) until one added a key, which also checked that the Hash
+/// is not being iterated (`rb_hash_aset` raises then, as karafka-core's writes do), then the
+/// rest at once (`rb_hash_bulk_insert`: one table growth for all of them, and none of the
+/// per-call checks, which the read pass and that first write made). `checked` remembers, per
+/// Hash, that such a write happened.
+fn flush(hash: VALUE, pairs: &mut Vec<VALUE>, checked: &mut bool) {
+    let mut start = 0;
+    while !*checked && start < pairs.len() {
+        // SAFETY: `hash` is a live Hash; the key is a frozen String kept by the cache and the
+        // value a Fixnum; runs inside `protect` (see `decorate`), which catches the raise.
+        let grew = unsafe {
+            let before = rb_sys::rb_hash_size_num(hash);
+            rb_sys::rb_hash_aset(hash, pairs[start], pairs[start + 1]);
+            rb_sys::rb_hash_size_num(hash) > before
+        };
+        *checked = grew;
+        start += 2;
+    }
+    if start < pairs.len() {
+        let rest = &pairs[start..];
+        // SAFETY: `hash` is a live, unfrozen Hash (checked by the read pass) that is not being
+        // iterated (checked by the first write that added a key); every key is a frozen,
+        // interned String kept (marked, so pinned) by the cache, so it is stored as is; every
+        // value is a Fixnum. Runs inside `protect` (see `decorate`).
+        unsafe { rb_sys::rb_hash_bulk_insert(rest.len() as std::ffi::c_long, rest.as_ptr(), hash) };
+    }
+    pairs.clear();
+}
+
+/// Performs the writes of one Hash, in order. Fixnums wait in `pairs` (they need no marking)
+/// and go in together; a value that must be allocated (a Bignum, a Float) goes in at once,
+/// after the pending ones, so that no allocated value is ever held where the GC does not see
+/// it. Frames here own nothing that needs dropping (`pairs` belongs to the caller of
+/// `protect`), so a non-local exit (say `NoMemoryError` while allocating a number) that
+/// `protect` catches above skips no drop.
+fn apply_writes(hash: VALUE, writes: &[Write], strings: &[VALUE], pairs: &mut Vec<VALUE>) {
+    let mut checked = false;
+    for write in writes {
+        let key = strings[write.key as usize];
+        match immediate(write.value) {
+            Some(value) => {
+                pairs.push(key);
+                pairs.push(value);
+            }
+            None => {
+                flush(hash, pairs, &mut checked);
+                let value = number(write.value);
+                // SAFETY: `hash` is a live, unfrozen Hash (checked by the read pass) that is
+                // not being iterated here; the key is a frozen String kept by the cache.
+                unsafe { rb_sys::rb_hash_aset(hash, key, value) };
+            }
+        }
+    }
+    flush(hash, pairs, &mut checked);
 }
 
 /// Maps bad input to the Ruby exception of its kind.
@@ -454,11 +511,14 @@ impl StatisticsDecoratorCore {
                 strings[slot] = rb_self.cache_string(ruby, decorator, write.key);
             }
         }
+        // Fixnum pairs waiting for a bulk insert (see `apply_writes`); owned out here, so that
+        // a non-local exit inside `protect` skips no drop.
+        let mut pairs: Vec<VALUE> = Vec::with_capacity(256);
         let applied = magnus::rb_sys::protect(|| {
             for node in 0..plan.len() as u32 {
                 let writes = plan.writes(node);
                 if !writes.is_empty() {
-                    apply_writes(plan.target(node) as VALUE, writes, &strings);
+                    apply_writes(plan.target(node) as VALUE, writes, &strings, &mut pairs);
                 }
             }
             // SAFETY: `root` is a live Hash.
