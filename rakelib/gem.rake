@@ -414,9 +414,12 @@ module GemLayout
     IO.popen(%w[git ls-files], chdir: GemBuild::ROOT, &:read).split("\n").each do |file|
       GemBuild.stage(file, dir)
     end
-    FILES.each { |file, text| write(dir, file, text) }
+    # The checkout now has these crates itself: only what it lacks is added.
+    FILES.each { |file, text| write(dir, file, text) unless File.exist?(File.join(dir, file)) }
     edit(dir, "Cargo.toml") { |text| text.sub(/^members\s*=\s*\[.*?\]/m, MEMBERS) }
     edit(dir, "ext/karafka_native/Cargo.toml") do |text|
+      next text if text.include?("karafka_native_core =")
+
       text.sub("[dependencies]\n",
                "[dependencies]\nkarafka_native_core = { path = \"../karafka_native_core\" }\n")
     end
