@@ -74,15 +74,22 @@ module GcModes
     end
 
     # Moves every object that can move (the heap grown first, so that there is room to), with
-    # GC.stress paused meanwhile (the compaction itself allocates).
+    # GC.stress paused meanwhile (the compaction itself allocates). The pause is taken under
+    # {LOCK}, as {enter} and {leave} switch GC.stress under it: otherwise the compactor thread
+    # could pause it, a native call leave and switch it off, and the compactor then switch it
+    # back on for every example after that one.
     # @return [nil]
     def compact_everything
-      stress = GC.stress
-      GC.stress = false
-      GC.verify_compaction_references(toward: :empty, **grow_option)
+      LOCK.synchronize do
+        stress = GC.stress
+        GC.stress = false
+        begin
+          GC.verify_compaction_references(toward: :empty, **grow_option)
+        ensure
+          GC.stress = stress
+        end
+      end
       nil
-    ensure
-      GC.stress = stress
     end
 
     # Starts the thread that compacts the heap again and again while the suite runs: it gets

@@ -7,10 +7,11 @@
 
 use std::sync::Arc;
 
-use magnus::rb_sys::{AsRawValue, FromRawValue};
+use magnus::rb_sys::AsRawValue;
+use magnus::value::Lazy;
 use magnus::{
-    r_hash::ForEach, Error, Float, Integer, RArray, RHash, RObject, RString, RStruct, RTypedData,
-    Ruby, Symbol, Value,
+    prelude::*, r_hash::ForEach, Error, Float, Integer, RArray, RHash, RObject, RString, RStruct,
+    RTypedData, Ruby, Symbol, Value,
 };
 
 use super::errors::{argument_error, describe, is_standard, type_error};
@@ -40,16 +41,19 @@ pub fn text(ruby: &Ruby, what: &str, value: Value) -> Result<String, Error> {
 
 /// `hash[key]` without running the Hash's default proc; `None` when the key is missing. Errors
 /// of the key's `hash`/`eql?` come back unchanged (magnus's `RHash::get` discards them).
-pub fn lookup(hash: RHash, key: Value) -> Result<Option<Value>, Error> {
-    let undef = rb_sys::Qundef as rb_sys::VALUE;
-    // SAFETY: the GVL is held and both are live values on this stack; `rb_hash_lookup2` may
-    // call the key's `hash` and `eql?`, which may raise: inside `protect`.
-    let raw = magnus::rb_sys::protect(|| unsafe {
-        rb_sys::rb_hash_lookup2(hash.as_raw(), key.as_raw(), undef)
-    })?;
-    // SAFETY: a value found in a live Hash (on this stack), used before any Ruby code runs.
-    Ok((raw != undef).then(|| unsafe { Value::from_raw(raw) }))
+pub fn lookup(ruby: &Ruby, hash: RHash, key: Value) -> Result<Option<Value>, Error> {
+    let missing = ruby.get_inner(&MISSING);
+    let found: Value = hash.lookup2(key, missing)?;
+    Ok((!found.as_raw().eq(&missing.as_raw())).then_some(found))
 }
+
+/// What [`lookup`] finds for a missing key: an object of its own, never a key's value.
+static MISSING: Lazy<RObject> = Lazy::new(|ruby| {
+    let missing = RObject::from_value(ruby.class_object().new_instance(()).expect("Object.new"))
+        .expect("an Object");
+    missing.freeze();
+    missing
+});
 
 /// A partition number: an Integer in 0..=2**31-1.
 pub fn partition(ruby: &Ruby, value: Value, pins: &PinBatch<'_>) -> Result<Partition, Error> {
@@ -135,7 +139,7 @@ fn object_partition(
             None => return Err(not_a_partition()),
         },
     };
-    let answer = partition_objects::read(ruby, value, reader)?;
+    let answer = partition_objects::read(value, reader)?;
     answered_partition(ruby, value, answer, whose)
 }
 
@@ -215,7 +219,7 @@ pub fn named_topics(
     let mut unknown = None;
     let mut known = KnownClass::default();
     hash.foreach(|name: Value, partitions: Value| {
-        let Some(topic) = lookup(index, name)? else {
+        let Some(topic) = lookup(ruby, index, name)? else {
             unknown = Some(name);
             return Ok(ForEach::Stop);
         };
@@ -248,80 +252,14 @@ fn partition_list(
         return Err(type_error(ruby, &expected, partitions));
     };
     let mut numbers = Vec::with_capacity(list.len());
-    let mut start = 0;
-    while let Some((index, answer)) = fast_partitions(ruby, list, start, &mut numbers, known)? {
-        // The entry the fast pass could not take: checked (and named) the careful way.
+    // The length is read again for every entry: a `partition` method may change the Array.
+    let mut index = 0;
+    while index < list.len() {
         let entry: Value = list.entry(index as isize)?;
-        numbers.push(match answer {
-            Some(answer) => answered_partition(ruby, entry, answer, &whose)?,
-            None => checked_partition(ruby, entry, whose, known, pins)?,
-        });
-        start = index + 1;
+        numbers.push(checked_partition(ruby, entry, whose, known, pins)?);
+        index += 1;
     }
     Ok(numbers)
-}
-
-/// Appends to `out` the partitions of `list` from `start` on, in one `protect` for the whole
-/// list (not one per entry, nor per `partition` call): valid Fixnums, and the valid Fixnum
-/// answers of partition objects of the class `known` remembers. Stops at the first entry it
-/// cannot take that way and returns its index, with the object's answer when it had one (so
-/// that `partition` is never called twice on an object). Exceptions from `partition`
-/// propagate.
-// `c_long` is `i64` here but 32 bits wide on Windows, hence a cast clippy finds unneeded.
-#[allow(clippy::unnecessary_cast)]
-fn fast_partitions(
-    ruby: &Ruby,
-    list: RArray,
-    start: usize,
-    out: &mut Vec<Partition>,
-    known: &KnownClass,
-) -> Result<Option<(usize, Option<Value>)>, Error> {
-    let raw_list = list.as_raw();
-    let undef = rb_sys::Qundef as rb_sys::VALUE;
-    let mut stop: Option<(usize, rb_sys::VALUE)> = None;
-    // Everything the closure touches is borrowed or `Copy`: a Ruby exception unwinding out of
-    // it (a longjmp back into `protect`) skips no destructor.
-    let result = magnus::rb_sys::protect(|| {
-        let mut index = start;
-        // SAFETY: `raw_list` is a live Array (held in the caller's pin batch) and the GVL is
-        // held; the length is read again every time, as `partition` may change the Array.
-        while index < unsafe { rb_sys::RARRAY_LEN(raw_list) } as usize {
-            // SAFETY: as above; `rb_ary_entry` cannot raise (nil when out of range).
-            let entry = unsafe { rb_sys::rb_ary_entry(raw_list, index as std::os::raw::c_long) };
-            let mut answer = entry;
-            let object = !rb_sys::FIXNUM_P(entry);
-            if object {
-                // SAFETY: `entry` is an element of a live Array, on this stack.
-                let value = unsafe { Value::from_raw(entry) };
-                let reader = plain_object(value)
-                    .then(|| known.reader_for(value))
-                    .flatten();
-                let Some(reader) = reader else {
-                    stop = Some((index, undef));
-                    break;
-                };
-                // SAFETY: the GVL is held, `entry` is live, and we are inside `protect`.
-                answer = unsafe { partition_objects::read_raw(entry, reader, ruby) };
-            }
-            // SAFETY: checked to be a Fixnum first.
-            let number = rb_sys::FIXNUM_P(answer).then(|| unsafe { rb_sys::FIX2LONG(answer) });
-            match number.map(|wide| partition_from(wide as i64)) {
-                Some(Ok(partition)) => out.push(partition),
-                _ => {
-                    stop = Some((index, if object { answer } else { undef }));
-                    break;
-                }
-            }
-            index += 1;
-        }
-        rb_sys::Qnil as rb_sys::VALUE
-    });
-    result?;
-    Ok(stop.map(|(index, answer)| {
-        // SAFETY: an answer kept from inside `protect` is a live object still on this stack.
-        let answer = (answer != undef).then(|| unsafe { Value::from_raw(answer) });
-        (index, answer)
-    }))
 }
 
 /// The largest generations bound the native tracker takes.

@@ -5,22 +5,25 @@
 //! the `Err` it is and is returned instead of the message (magnus's `Value::inspect` discards
 //! them, so it is never used).
 
-use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::{value::ReprValue, Error, ExceptionClass, RString, Ruby, Value};
 
 /// The longest rendering of a bad value in a message.
 const MAX_SHOWN: usize = 120;
 
 /// `value.inspect`, as Rust text; an exception or non-local exit of it comes back unchanged.
+/// As Ruby's `rb_inspect` does, an `inspect` answering something other than a String is shown
+/// by that answer's `to_s`; text that is not UTF-8 is shown escaped (`String#dump`).
 pub fn inspect(value: Value) -> Result<String, Error> {
-    // SAFETY: the GVL is held (we have a `Value` on this thread); `rb_inspect` may raise or
-    // throw, which `protect` catches.
-    let raw = magnus::rb_sys::protect(|| unsafe { rb_sys::rb_inspect(value.as_raw()) })?;
-    // SAFETY: `rb_inspect` returns a live String, on this stack.
-    let string =
-        RString::from_value(unsafe { Value::from_raw(raw) }).expect("rb_inspect returns a String");
-    // SAFETY: the bytes are copied at once, before any Ruby code could change or free them.
-    Ok(String::from_utf8_lossy(unsafe { string.as_slice() }).into_owned())
+    let shown: Value = value.funcall("inspect", ())?;
+    let shown = match RString::from_value(shown) {
+        Some(string) => string,
+        None => shown.funcall("to_s", ())?,
+    };
+    match shown.to_string() {
+        Ok(text) => Ok(text),
+        Err(error) if is_standard(&Ruby::get_with(value), &error) => shown.dump()?.to_string(),
+        Err(interrupted) => Err(interrupted),
+    }
 }
 
 /// How a bad value is shown in a message: its `inspect` (shortened) and its class.

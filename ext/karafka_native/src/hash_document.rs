@@ -73,9 +73,9 @@ impl Document for HashDocument<'_> {
         let Some(hash) = RHash::from_value(*node) else {
             return Ok(None);
         };
-        let found = match lookup(hash, self.ruby.str_new(key).as_value())? {
+        let found = match lookup(self.ruby, hash, self.ruby.str_new(key).as_value())? {
             Some(found) => Some(found),
-            None => lookup(hash, self.ruby.to_symbol(key).as_value())?,
+            None => lookup(self.ruby, hash, self.ruby.to_symbol(key).as_value())?,
         };
         if let Some(found) = found {
             self.pins.hold(found);

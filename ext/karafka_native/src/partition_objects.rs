@@ -5,9 +5,9 @@
 //! on `Rdkafka::Consumer::Partition`), reading `@partition` gives the same value without a call.
 //! Which way a class is read is learned once per class and conversion, from the method itself.
 
-use magnus::rb_sys::{AsRawId, AsRawValue, FromRawValue};
+use magnus::rb_sys::AsRawValue;
 use magnus::value::{IntoId, LazyId};
-use magnus::{prelude::*, Error, RClass, Ruby, Symbol, Value};
+use magnus::{prelude::*, Error, RClass, RObject, RStruct, RTypedData, Ruby, Symbol, Value};
 
 use super::pins::PinBatch;
 
@@ -29,37 +29,32 @@ pub enum Reader {
 /// The last class seen answering `partition`, with how its objects are read, so that a list of
 /// partition objects (all of one class, in practice) is classified once, not per object.
 ///
-/// The class is compared by address only. It is held in the conversion's pin batch from the
+/// The class is compared by identity only. It is held in the conversion's pin batch from the
 /// moment it is learned, so it can be neither freed nor moved while it is remembered, and no
 /// other class can come to have its address.
 #[derive(Default)]
-pub struct KnownClass(Option<(rb_sys::VALUE, Reader)>);
+pub struct KnownClass(Option<(RClass, Reader)>);
 
 impl KnownClass {
-    /// How `object` (a plain object, Struct or typed data object) is read when its class is the
-    /// remembered one; `None` otherwise (learn it with [`KnownClass::learn`]). Never calls Ruby.
+    /// How `object` is read when its class is the remembered one; `None` otherwise (learn it
+    /// with [`KnownClass::learn`]). Never calls Ruby.
     pub fn reader_for(&self, object: Value) -> Option<Reader> {
-        if rb_sys::SPECIAL_CONST_P(object.as_raw()) {
-            return None;
-        }
-        // SAFETY: a non-immediate value is a live heap object (the caller has it on its stack).
-        let class = unsafe { class_of(object.as_raw()) };
         match self.0 {
-            Some((known, reader)) if known == class => Some(reader),
+            Some((known, reader)) if known.as_raw() == object.class().as_raw() => Some(reader),
             _ => None,
         }
     }
 
-    /// Classifies the class of `value` (a heap object) and remembers it, held in `pins`; `None`
-    /// when `value` does not answer `partition`. Runs Ruby code (`respond_to?` and method
-    /// introspection); its exceptions and interrupts propagate.
+    /// Classifies the class of `value` and remembers it, held in `pins`; `None` when `value`
+    /// does not answer `partition`. Runs Ruby code (`respond_to?` and method introspection);
+    /// its exceptions and interrupts propagate.
     pub fn learn(
         &mut self,
         ruby: &Ruby,
         value: Value,
         pins: &PinBatch<'_>,
     ) -> Result<Option<Reader>, Error> {
-        if rb_sys::SPECIAL_CONST_P(value.as_raw()) || !value.respond_to(*PARTITION, false)? {
+        if !value.respond_to(*PARTITION, false)? {
             return Ok(None);
         }
         let reader = if plain_attr_reader(ruby, value)? {
@@ -67,61 +62,30 @@ impl KnownClass {
         } else {
             Reader::Call
         };
-        // Read the class after the Ruby calls above, and hold it from here on.
-        // SAFETY: `value` is a live heap object (checked above; on the caller's stack).
-        let class = unsafe { class_of(value.as_raw()) };
-        // SAFETY: the class of a live object is a live class.
-        pins.hold(unsafe { Value::from_raw(class) });
+        // The class is read after the Ruby calls above (which may give `value` a singleton
+        // class), and held from here on. It is the singleton class when `value` has one, so
+        // that a singleton `partition` counts.
+        let class = value.class();
+        pins.hold(class.as_value());
         self.0 = Some((class, reader));
         Ok(Some(reader))
     }
 }
 
-/// The class an object's methods come from: its singleton class when it has one (a singleton
-/// `partition` then counts), its class otherwise.
-///
-/// # Safety
-/// `object` must be a live heap object.
-unsafe fn class_of(object: rb_sys::VALUE) -> rb_sys::VALUE {
-    // SAFETY: every heap object starts with an `RBasic` header, whose `klass` is the object's
-    // (singleton or ordinary) class; the caller guarantees a heap object.
-    unsafe { (*(object as *const rb_sys::RBasic)).klass }
-}
-
-/// What `object` answers for its partition, read the way `reader` says, with raw calls for the
-/// fast path inside an `rb_protect`.
-///
-/// # Safety
-/// The GVL must be held and `object` must be a live object; with `Reader::Call` the call may
-/// raise, so it must run inside `rb_protect`.
-pub unsafe fn read_raw(object: rb_sys::VALUE, reader: Reader, ruby: &Ruby) -> rb_sys::VALUE {
-    match reader {
-        // SAFETY: a live object and an interned ID; `rb_ivar_get` neither raises nor runs Ruby.
-        Reader::Ivar => unsafe {
-            rb_sys::rb_ivar_get(object, PARTITION_IVAR.into_id_with(ruby).as_raw())
-        },
-        // SAFETY: a live object answering `partition`, called with no arguments, inside the
-        // caller's `rb_protect`.
-        Reader::Call => unsafe {
-            rb_sys::rb_funcallv(
-                object,
-                PARTITION.into_id_with(ruby).as_raw(),
-                0,
-                std::ptr::null(),
-            )
-        },
-    }
-}
-
-/// What `value` answers for its partition, read the way `reader` says; exceptions from
-/// `partition` come back as `Err`.
-pub fn read(ruby: &Ruby, value: Value, reader: Reader) -> Result<Value, Error> {
+/// What `value` (a plain object, Struct or typed data object) answers for its partition, read
+/// the way `reader` says; exceptions from `partition` come back as `Err`.
+pub fn read(value: Value, reader: Reader) -> Result<Value, Error> {
     match reader {
         Reader::Ivar => {
-            let id = PARTITION_IVAR.into_id_with(ruby).as_raw();
-            // SAFETY: the GVL is held (we have `ruby`), `value` is live, the ID interned;
-            // `rb_ivar_get` neither raises nor runs Ruby.
-            Ok(unsafe { Value::from_raw(rb_sys::rb_ivar_get(value.as_raw(), id)) })
+            if let Some(object) = RObject::from_value(value) {
+                object.ivar_get(*PARTITION_IVAR)
+            } else if let Some(object) = RStruct::from_value(value) {
+                object.ivar_get(*PARTITION_IVAR)
+            } else if let Some(object) = RTypedData::from_value(value) {
+                object.ivar_get(*PARTITION_IVAR)
+            } else {
+                value.funcall(*PARTITION, ())
+            }
         }
         Reader::Call => value.funcall(*PARTITION, ()),
     }
@@ -137,28 +101,23 @@ pub fn read(ruby: &Ruby, value: Value, reader: Reader) -> Result<Value, Error> {
 /// `respond_to_missing?` claims answers false (it is then called, which is always correct);
 /// every other error, interrupts included, propagates.
 fn plain_attr_reader(ruby: &Ruby, value: Value) -> Result<bool, Error> {
-    let id = PARTITION.into_id_with(ruby);
-    let partition = Symbol::from(id);
-    // SAFETY: the GVL is held and `value` is live; `rb_obj_method_arity` looks the method
-    // up without calling Ruby (it exists: `value` answered `respond_to?`).
-    let arity = unsafe { rb_sys::rb_obj_method_arity(value.as_raw(), id.as_raw()) };
-    if arity != 0 {
+    // `Kernel#method` unbound, so that a class with its own `method` cannot mislead the check;
+    // an object without Kernel (a BasicObject) is called instead, which is always correct.
+    let kernel = ruby.module_kernel();
+    if !value.is_kind_of(kernel) {
         return Ok(false);
     }
-    let method = magnus::rb_sys::protect(|| {
-        // SAFETY: a live object and a Symbol; may raise (NameError): inside `protect`.
-        unsafe { rb_sys::rb_obj_method(value.as_raw(), partition.as_raw()) }
-    });
-    let raw = match method {
-        Ok(raw) => raw,
+    let partition = Symbol::from(PARTITION.into_id_with(ruby));
+    let method_of: Value = kernel.funcall("instance_method", (ruby.to_symbol("method"),))?;
+    let method: Value = match method_of.funcall("bind_call", (value, partition)) {
+        Ok(method) => method,
         // `respond_to_missing?` answered for a method that does not exist: it is called.
         Err(error) if error.is_kind_of(ruby.exception_name_error()) => return Ok(false),
         Err(error) => return Err(error),
     };
-    // SAFETY: `rb_obj_method` returned a live Method object, kept on this stack.
-    let method = unsafe { Value::from_raw(raw) };
+    let arity: i64 = method.funcall("arity", ())?;
     let name: Symbol = method.funcall("original_name", ())?;
-    if name.as_raw() != partition.as_raw() {
+    if arity != 0 || name.as_raw() != partition.as_raw() {
         return Ok(false);
     }
     let location: Value = method.funcall("source_location", ())?;

@@ -15,7 +15,6 @@
 
 use std::sync::Arc;
 
-use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::{
     gc::Marker,
     prelude::*,
@@ -266,13 +265,8 @@ fn patch<T: ViewKind>(
     previous: &View<T>,
     changes: Vec<SeqDiff<'_, RubyTopic, Arc<T>>>,
 ) -> Result<Value, Error> {
-    let old = ruby.get_inner(previous.hash).as_raw();
-    // SAFETY: `old` is a live Hash (the lease marks the previous view); `rb_hash_dup` copies its
-    // table without calling Ruby code, and any allocation failure is caught by `protect`.
-    let copy = magnus::rb_sys::protect(|| unsafe { rb_sys::rb_hash_dup(old) })?;
-    // SAFETY: `rb_hash_dup` returns a new Hash.
-    let hash =
-        RHash::from_value(unsafe { Value::from_raw(copy) }).expect("rb_hash_dup gives a Hash");
+    // `Hash#dup` of a Hash this binding made (plain, frozen): an unfrozen copy of its table.
+    let hash: RHash = ruby.get_inner(previous.hash).funcall("dup", ())?;
     // Registered with the GC while new values are allocated into it.
     let hash = BoxValue::new(hash);
     for change in changes {

@@ -12,7 +12,10 @@ RSpec.describe Karafka::Native::ConnectionManager, "fed by the native decorator"
       monitor:, conductor: ListenerDoubles::Conductor.new, clock: -> { 42 }
     )
     manager.register([ListenerDoubles::Listener.new(group)])
-    decorated = Karafka::Native::StatisticsDecorator.new.call(
+    # Kept alive as Karafka's statistics callback keeps its decorator: the decorator holds the
+    # health fields it filed for the Hash, which a collected decorator would take with it.
+    decorator = Karafka::Native::StatisticsDecorator.new
+    decorated = decorator.call(
       "cgrp" => { "state" => "up", "join_state" => "steady", "stateage" => 1 },
       "big" => { "x" => 1 }
     )
