@@ -139,7 +139,7 @@ fn object_partition(
             None => return Err(not_a_partition()),
         },
     };
-    let answer = partition_objects::read(value, reader)?;
+    let answer = partition_objects::read(ruby, value, reader)?;
     answered_partition(ruby, value, answer, whose)
 }
 

@@ -17,9 +17,9 @@ use std::ffi::c_int;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use magnus::{
-    function, gc::Marker, method, prelude::*, rb_sys::AsRawValue, rb_sys::FromRawValue,
-    value::Opaque, DataTypeFunctions, Error, Integer, RArray, RHash, RModule, RString, Ruby,
-    TypedData, Value,
+    function, gc::Marker, method, prelude::*, rb_sys::AsRawId, rb_sys::AsRawValue,
+    rb_sys::FromRawValue, value::IntoId, value::LazyId, value::Opaque, DataTypeFunctions, Error,
+    Integer, RArray, RHash, RModule, RString, Ruby, TypedData, Value,
 };
 use parking_lot::Mutex;
 use rb_sys::{ruby_value_type as T, VALUE};
@@ -30,6 +30,9 @@ use karafka_native_core::decorator::{
 
 /// The longest rendering of a bad value in a message.
 const MAX_SHOWN: usize = 120;
+
+/// `eql?`, which a Hash lookup may call on its key (see `RubySource::plain_eql`).
+static EQL: LazyId = LazyId::new("eql?");
 
 /// The native decorator.
 #[derive(TypedData)]
@@ -78,6 +81,10 @@ impl DataTypeFunctions for StatisticsDecoratorCore {
 /// key Strings by key number (0: none), kept (marked, so pinned) by the object's cache.
 struct RubySource {
     keys: Vec<VALUE>,
+    /// Whether `String#eql?` is Ruby's own, so that a lookup with a plain String key runs no
+    /// Ruby code (see [`Source::lookup`] below); checked once per decoration, as nothing the
+    /// walk runs could redefine it.
+    plain_eql: bool,
 }
 
 /// What crosses into a `rb_hash_foreach` callback.
@@ -272,12 +279,21 @@ impl Source for RubySource {
         let Some(&string) = self.keys.get(key as usize).filter(|&&s| s != 0) else {
             return Ok(None);
         };
-        // SAFETY: `rb_hash_lookup2` hashes and compares a plain frozen String key in C; only a
-        // redefined `String#eql?` could run Ruby, and `protect` catches whatever it raises.
-        let found = magnus::rb_sys::protect(|| unsafe {
-            rb_sys::rb_hash_lookup2(node, string, rb_sys::Qundef as VALUE)
-        })
-        .map_err(Failure::Source)?;
+        // A Hash hashes a plain String key and compares it with a String key in C; with any
+        // other key of the same hash it calls the probe's `eql?`, which is Ruby code only when
+        // `String#eql?` was redefined: then the lookup runs inside `protect`, which catches
+        // whatever that raises. The check saves a `protect` per lookup, a tenth of an
+        // `only_keys` decoration.
+        let lookup = || {
+            // SAFETY: `node` is a live Hash and `string` a live plain frozen String (kept by
+            // the cache); the GVL is held.
+            unsafe { rb_sys::rb_hash_lookup2(node, string, rb_sys::Qundef as VALUE) }
+        };
+        let found = if self.plain_eql {
+            lookup()
+        } else {
+            magnus::rb_sys::protect(lookup).map_err(Failure::Source)?
+        };
         if found == rb_sys::Qundef as VALUE {
             return Ok(None);
         }
@@ -482,7 +498,12 @@ impl StatisticsDecoratorCore {
         }
         // The frozen key Strings, as raw values: each is kept (marked, so pinned) by the cache
         // for the object's life (entries are never removed), so the copy stays valid.
+        let eql = EQL.into_id_with(ruby).as_raw();
+        // SAFETY: the GVL is held; `rb_method_basic_definition_p` looks a method up, in C.
+        let plain_eql =
+            unsafe { rb_sys::rb_method_basic_definition_p(ruby.class_string().as_raw(), eql) } != 0;
         let source = RubySource {
+            plain_eql,
             keys: rb_self
                 .strings
                 .lock()

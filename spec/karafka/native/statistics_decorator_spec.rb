@@ -67,6 +67,40 @@ RSpec.describe Karafka::Native::StatisticsDecorator do
         .to eq(%w[consumer_lag consumer_lag_fd consumer_lag_d])
     end
 
+    # A Hash lookup calls its key's `eql?` on a hash collision with a key that is not a
+    # String; the native lookups skip `rb_protect` only while `String#eql?` is Ruby's own.
+    it "lets an exception of a redefined String#eql? through a lookup, changing nothing",
+       :subprocess do
+      outcome = ChildProcess.run(timeout: 60, result: true) do
+        collider = Object.new
+        collider.define_singleton_method(:hash) { "consumer_lag".hash }
+        partition = { collider => 1, "consumer_lag" => 2 } # built while eql? is still Ruby's
+        String.class_eval do
+          alias_method :karafka_native_eql?, :eql?
+          define_method(:eql?) do |other|
+            raise ArgumentError, "eql? met the collider" if other.equal?(collider)
+
+            karafka_native_eql?(other)
+          end
+        end
+        decorator = described_class.new(only_keys: %w[consumer_lag], clock:)
+        decorator.call(stats(lag: 5))
+        bad = stats(lag: 0)
+        bad["topics"]["t"]["partitions"]["0"] = partition
+        error = begin
+          decorator.call(bad)
+        rescue ArgumentError => e
+          e.message
+        end
+        [error, partition.size, decorator.call(stats(lag: 3)).dig("topics", "t", "partitions", "0")]
+      end
+      expect(outcome).to be_success, outcome.report
+      expect(outcome.value).to eq(
+        ["eql? met the collider", 2,
+         { "consumer_lag" => 3, "consumer_lag_fd" => 0, "consumer_lag_d" => -2 }]
+      )
+    end
+
     it "keeps the previous emission natively, not as the Hash" do
       decorator.call(stats(lag: 5))
       expect(ObjectSpace.memsize_of(decorator.instance_variable_get(:@native))).to be > 0
