@@ -343,17 +343,15 @@ module KarafkaDoubles
     # @note GC.stress (KARAFKA_NATIVE_GC_STRESS) is paused meanwhile: the work happens in the
     #   child, which does not inherit it, and spawning under stress takes minutes
     def run(script, *args, karafka: nil, env: {})
-      stress = GC.stress
-      GC.stress = false
-      stdout, stderr, status = Open3.capture3(
-        { "KARAFKA_NATIVE" => nil, "FAKE_KARAFKA_VERSION" => karafka }.merge(env),
-        RbConfig.ruby, *[*KARAFKA_NATIVE_LOAD_PATH, FAKE_KARAFKA].flat_map { |dir| ["-I", dir] },
-        "-r", __FILE__, "-r", File.join(SCRIPTS, "prelude.rb"),
-        File.join(SCRIPTS, "#{script}.rb"), *args
-      )
-      Result.new(stdout, stderr, status)
-    ensure
-      GC.stress = stress
+      GcModes.unstressed do
+        stdout, stderr, status = Open3.capture3(
+          { "KARAFKA_NATIVE" => nil, "FAKE_KARAFKA_VERSION" => karafka }.merge(env),
+          RbConfig.ruby, *[*KARAFKA_NATIVE_LOAD_PATH, FAKE_KARAFKA].flat_map { |dir| ["-I", dir] },
+          "-r", __FILE__, "-r", File.join(SCRIPTS, "prelude.rb"),
+          File.join(SCRIPTS, "#{script}.rb"), *args
+        )
+        Result.new(stdout, stderr, status)
+      end
     end
   end
 

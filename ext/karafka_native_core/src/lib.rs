@@ -1,5 +1,6 @@
 //! The pure-Rust core: no Ruby types, usable from any thread, tested with `cargo test`.
 #![warn(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod assignments;
 pub mod changes;

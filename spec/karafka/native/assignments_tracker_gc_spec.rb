@@ -36,16 +36,13 @@ RSpec.describe Karafka::Native::AssignmentsTracker, "and the GC" do
 
   it "survives a compaction that moves everything it can, under GC.stress" do
     assign_unreferenced(50)
-    stress = GC.stress
-    GC.stress = true
-    begin
+    # Stressed the way the suite's GC modes stress a native call (see support/gc_modes.rb)
+    GcModes.stressed do
       tracker.assign("sg", TestTopic.new("gc-late") => [0])
       current = tracker.current
       generations = tracker.generations
       expect(current.size).to eq(51)
       expect(generations.size).to eq(51)
-    ensure
-      GC.stress = stress
     end
     compact_everything
     expect(names(tracker.current)).to eq((expected + ["gc-late"]).sort)
