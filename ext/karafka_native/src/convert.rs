@@ -44,7 +44,7 @@ pub fn text(ruby: &Ruby, what: &str, value: Value) -> Result<String, Error> {
 pub fn lookup(ruby: &Ruby, hash: RHash, key: Value) -> Result<Option<Value>, Error> {
     let missing = ruby.get_inner(&MISSING);
     let found: Value = hash.lookup2(key, missing)?;
-    Ok((!found.as_raw().eq(&missing.as_raw())).then_some(found))
+    Ok((found.as_raw() != missing.as_raw()).then_some(found))
 }
 
 /// What [`lookup`] finds for a missing key: an object of its own, never a key's value.

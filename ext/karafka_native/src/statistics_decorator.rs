@@ -22,14 +22,13 @@ use magnus::{
     Integer, RArray, RHash, RModule, RString, Ruby, TypedData, Value,
 };
 use parking_lot::Mutex;
+
+use super::errors::describe;
 use rb_sys::{ruby_value_type as T, VALUE};
 
 use karafka_native_core::decorator::{
     BadKind, Decorator, Failure, Health, Key, KeyId, Num, Source, Value as In, Visit, Write,
 };
-
-/// The longest rendering of a bad value in a message.
-const MAX_SHOWN: usize = 120;
 
 /// `eql?`, which a Hash lookup may call on its key (see `RubySource::plain_eql`).
 static EQL: LazyId = LazyId::new("eql?");
@@ -221,23 +220,12 @@ fn bignum<'a>(value: VALUE) -> Result<In<'a, VALUE>, Failure<Error>> {
     }
 }
 
-/// `value.inspect` (shortened) and its class, for messages. `inspect` runs inside `protect`,
-/// so an exception or an interrupt comes back as `Err`, unchanged.
+/// `value` as the binding's messages show it ([`describe`]): its `inspect` (shortened) and its
+/// class; an exception or an interrupt of `inspect` comes back as `Err`, unchanged.
 fn describe_raw(value: VALUE) -> Result<String, Error> {
-    // SAFETY: `rb_inspect` may run any Ruby code; `protect` catches every non-local exit.
-    let shown = magnus::rb_sys::protect(|| unsafe { rb_sys::rb_inspect(value) })?;
-    // SAFETY: `rb_inspect` returned a live String, on this frame (the stack keeps it alive).
-    let shown = RString::from_value(unsafe { Value::from_raw(shown) });
-    // SAFETY: the String's bytes are copied out at once; no Ruby runs meanwhile.
-    let mut text = shown
-        .map(|s| String::from_utf8_lossy(unsafe { s.as_slice() }).into_owned())
-        .unwrap_or_default();
-    if text.chars().count() > MAX_SHOWN {
-        text = text.chars().take(MAX_SHOWN).collect::<String>() + "...";
-    }
-    // SAFETY: the class name is copied into the String at once.
-    let class = unsafe { Value::from_raw(value).classname() }.into_owned();
-    Ok(format!("{text} ({class})"))
+    // SAFETY: `value` is a live object on this frame (a Hash entry being walked, or an
+    // argument), and the GVL is held.
+    describe(unsafe { Value::from_raw(value) })
 }
 
 impl Source for RubySource {
